@@ -23,7 +23,7 @@ type Contribution struct {
 	// offset (the call center's local day).
 	Day string `json:"day"`
 	// StartMS is the call's start in Unix milliseconds.
-	StartMS int64 `json:"start_ms,string"`
+	StartMS int64  `json:"start_ms,string"`
 	Agent   string `json:"agent"`
 	Team    string `json:"team"`
 	Score   int    `json:"score"`
