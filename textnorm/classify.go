@@ -14,6 +14,12 @@ func foldWidth(r rune) rune {
 	if r < 0x20A9 || (r > 0x20A9 && r < 0x3000) || (r > 0x3000 && r < 0xFF01) || r > 0xFFEE {
 		return r
 	}
+	switch {
+	case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII
+		return r - 0xFF01 + '!'
+	case r == 0x3000: // ideographic space
+		return ' '
+	}
 	if f := width.LookupRune(r).Folded(); f != 0 {
 		return f
 	}

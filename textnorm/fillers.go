@@ -20,14 +20,17 @@ func (f *fillerSet) add(w []rune) {
 	f.first[b/64] |= 1 << (b % 64)
 }
 
+// may reports whether some word of f might start with r. It is the cheap
+// test that lets most positions skip at.
+func (f *fillerSet) may(r rune) bool {
+	b := uint8(r)
+	return f.first[b/64]&(1<<(b%64)) != 0
+}
+
 // at returns the length of the longest word of f standing at position i of
 // t, or 0 if none does.
 func (f *fillerSet) at(t *Text, i int) int {
-	if len(f.words) == 0 || i >= len(t.Runes) {
-		return 0
-	}
-	b := uint8(t.Runes[i])
-	if f.first[b/64]&(1<<(b%64)) == 0 {
+	if i < 0 || i >= len(t.Runes) || !f.may(t.Runes[i]) {
 		return 0
 	}
 	for _, w := range f.words {
@@ -71,6 +74,10 @@ func mark(t *Text, i, j int) {
 func (n *Normalizer) markFillers(t *Text) {
 	if len(n.fillers.words) > 0 {
 		for i := 0; i < len(t.Runes); {
+			if !n.fillers.may(t.Runes[i]) {
+				i++
+				continue
+			}
 			if l := n.fillers.at(t, i); l > 0 {
 				mark(t, i, i+l)
 				i += l
@@ -100,6 +107,10 @@ func (n *Normalizer) markFillers(t *Text) {
 // [a, b) and returns b.
 func (n *Normalizer) doubled(t *Text, a, b int) int {
 	for i := a; i < b; {
+		if !n.clauseFillers.may(t.Runes[i]) {
+			i++
+			continue
+		}
 		l := n.clauseFillers.at(t, i)
 		if l == 0 {
 			i++

@@ -171,8 +171,13 @@ func (n *Normalizer) fillerSet(option string, words []string) (fillerSet, error)
 
 // Normalize returns the normalized form of s.
 func (n *Normalizer) Normalize(s string) Text {
-	var t Text
-	n.NormalizeInto(&t, s)
+	count := utf8.RuneCountInString(s)
+	t := Text{
+		Runes: make([]rune, 0, count),
+		Kinds: make([]Kind, 0, count),
+		Src:   make([]int32, 0, count+1),
+	}
+	n.normalize(&t, s)
 	return t
 }
 
@@ -180,6 +185,18 @@ func (n *Normalizer) Normalize(s string) Text {
 // once they are large enough it allocates nothing. The previous contents of
 // t are overwritten.
 func (n *Normalizer) NormalizeInto(t *Text, s string) {
+	if cap(t.Runes) < len(s) || cap(t.Kinds) < len(s) || cap(t.Src) < len(s)+1 {
+		// s has at most len(s) runes. A reused Text keeps this room, so
+		// counting the runes first would only cost time.
+		t.Runes = slices.Grow(t.Runes[:0], len(s))
+		t.Kinds = slices.Grow(t.Kinds[:0], len(s))
+		t.Src = slices.Grow(t.Src[:0], len(s)+1)
+	}
+	n.normalize(t, s)
+}
+
+// normalize runs the steps of normalization on s into t.
+func (n *Normalizer) normalize(t *Text, s string) {
 	n.convert(t, s)
 	n.digits(t)
 	n.markFillers(t)
@@ -188,23 +205,20 @@ func (n *Normalizer) NormalizeInto(t *Text, s string) {
 // convert does the per-rune steps: width folding, traditional → simplified,
 // lower-casing and classification.
 func (n *Normalizer) convert(t *Text, s string) {
-	count := utf8.RuneCountInString(s)
-	t.Runes = slices.Grow(t.Runes[:0], count)
-	t.Kinds = slices.Grow(t.Kinds[:0], count)
-	t.Src = slices.Grow(t.Src[:0], count+1)
+	t.Runes, t.Kinds, t.Src = t.Runes[:0], t.Kinds[:0], t.Src[:0]
 	var (
-		buf  [maxPhraseRunes]rune
-		ends [maxPhraseRunes]int
 		orig int32 // index of the original rune at s[i]
+		skip int   // byte offset up to which a phrase has consumed s
 	)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
+	for i, r := range s {
+		if i < skip {
+			continue
+		}
 		r = foldWidth(r)
-		if n.t2s.mayStartPhrase(r) {
-			k := lookahead(s[i:], true, buf[:], ends[:])
-			if p := n.t2s.match(buf[:k]); p != nil {
+		if ps := n.t2s.phrasesFrom(r); ps != nil {
+			if p, size := matchAt(s[i:], ps, true); p != nil {
 				n.appendPhrase(t, p, orig)
-				i += ends[len(p.from)-1]
+				skip = i + size
 				orig += int32(len(p.from))
 				continue
 			}
@@ -213,7 +227,6 @@ func (n *Normalizer) convert(t *Text, s string) {
 		t.Runes = append(t.Runes, r)
 		t.Kinds = append(t.Kinds, kind)
 		t.Src = append(t.Src, orig)
-		i += size
 		orig++
 	}
 	t.Src = append(t.Src, orig)

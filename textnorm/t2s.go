@@ -3,6 +3,7 @@ package textnorm
 import (
 	_ "embed"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -10,7 +11,7 @@ import (
 )
 
 // maxPhraseRunes bounds the source of an OpenCC phrase; gent2s refuses longer
-// ones, so the lookahead buffer of a phrase match lives on the stack.
+// ones, so the buffer of a phrase match lives on the stack.
 const maxPhraseRunes = 16
 
 // The character table is an array over this range, which holds nearly all
@@ -26,14 +27,15 @@ var t2sData string
 // t2sTable is OpenCC's t2s dictionary group: phrases (TSPhrases) and
 // characters (TSCharacters). It is read-only once built.
 type t2sTable struct {
-	dense    []rune            // simplified form of rune denseLo+i, 0 if unchanged
-	sparse   map[rune]rune     // characters outside the dense range
-	starts   []uint64          // bit set over the dense range: some phrase starts with the rune
-	phrases  map[rune][]phrase // by first rune, longest source first
-	sparseLo rune              // smallest key of sparse: runes below it need no lookup
-	// sparseStarts reports whether a phrase starts outside the dense range,
-	// so the common case needs no map lookup.
-	sparseStarts bool
+	dense  []rune        // simplified form of rune denseLo+i, 0 if unchanged
+	sparse map[rune]rune // characters outside the dense range
+	// sparseLo is the smallest key of sparse: runes below it need no lookup.
+	sparseLo rune
+	// groups holds the phrases by first rune, longest source first;
+	// denseGroup and sparseGroup give a first rune's group index + 1.
+	groups      [][]phrase
+	denseGroup  []uint16
+	sparseGroup map[rune]uint16
 }
 
 // phrase is one TSPhrases entry.
@@ -54,11 +56,11 @@ var t2s = sync.OnceValue(func() *t2sTable {
 // entries.
 func parseT2S(data string) (*t2sTable, error) {
 	t := &t2sTable{
-		dense:    make([]rune, denseHi-denseLo),
-		sparse:   make(map[rune]rune),
-		starts:   make([]uint64, (denseHi-denseLo+63)/64),
-		phrases:  make(map[rune][]phrase),
-		sparseLo: utf8.MaxRune + 1,
+		dense:       make([]rune, denseHi-denseLo),
+		sparse:      make(map[rune]rune),
+		sparseLo:    utf8.MaxRune + 1,
+		denseGroup:  make([]uint16, denseHi-denseLo),
+		sparseGroup: make(map[rune]uint16),
 	}
 	section := ""
 	seen := make(map[string]bool)
@@ -95,7 +97,9 @@ func parseT2S(data string) (*t2sTable, error) {
 			if len(fr) < 2 || len(fr) > maxPhraseRunes {
 				return nil, fmt.Errorf("line %d: phrase %q has %d runes, want 2 to %d", lineNo, from, len(fr), maxPhraseRunes)
 			}
-			t.addPhrase(phrase{from: fr, to: tr})
+			if err := t.addPhrase(phrase{from: fr, to: tr}); err != nil {
+				return nil, fmt.Errorf("line %d: %w", lineNo, err)
+			}
 			phrases++
 		default:
 			return nil, fmt.Errorf("line %d: entry before any section", lineNo)
@@ -104,7 +108,7 @@ func parseT2S(data string) (*t2sTable, error) {
 	if chars == 0 || phrases == 0 {
 		return nil, fmt.Errorf("want entries in both [TSCharacters] and [TSPhrases], got %d and %d", chars, phrases)
 	}
-	for _, ps := range t.phrases {
+	for _, ps := range t.groups {
 		slices.SortStableFunc(ps, func(a, b phrase) int { return len(b.from) - len(a.from) })
 	}
 	return t, nil
@@ -121,15 +125,42 @@ func (t *t2sTable) setChar(from, to rune) {
 	}
 }
 
-func (t *t2sTable) addPhrase(p phrase) {
+func (t *t2sTable) addPhrase(p phrase) error {
 	first := p.from[0]
-	t.phrases[first] = append(t.phrases[first], p)
-	if first >= denseLo && first < denseHi {
-		i := first - denseLo
-		t.starts[i/64] |= 1 << (i % 64)
-		return
+	g := t.group(first)
+	if g == 0 {
+		if len(t.groups) == math.MaxUint16 {
+			return fmt.Errorf("more than %d phrase groups", math.MaxUint16)
+		}
+		t.groups = append(t.groups, nil)
+		g = uint16(len(t.groups))
+		if first >= denseLo && first < denseHi {
+			t.denseGroup[first-denseLo] = g
+		} else {
+			t.sparseGroup[first] = g
+		}
 	}
-	t.sparseStarts = true
+	t.groups[g-1] = append(t.groups[g-1], p)
+	return nil
+}
+
+// group returns the index + 1 of the phrases starting with r, 0 if none do.
+func (t *t2sTable) group(r rune) uint16 {
+	if r >= denseLo && r < denseHi {
+		return t.denseGroup[r-denseLo]
+	}
+	if len(t.sparseGroup) == 0 {
+		return 0
+	}
+	return t.sparseGroup[r]
+}
+
+// phrasesFrom returns the phrases starting with r, longest first.
+func (t *t2sTable) phrasesFrom(r rune) []phrase {
+	if g := t.group(r); g != 0 {
+		return t.groups[g-1]
+	}
+	return nil
 }
 
 // char returns the simplified form of one character (TSCharacters).
@@ -149,48 +180,52 @@ func (t *t2sTable) char(r rune) rune {
 	return r
 }
 
-// mayStartPhrase reports whether some phrase starts with r.
-func (t *t2sTable) mayStartPhrase(r rune) bool {
-	if r >= denseLo && r < denseHi {
-		i := r - denseLo
-		return t.starts[i/64]&(1<<(i%64)) != 0
-	}
-	if !t.sparseStarts {
-		return false
-	}
-	_, ok := t.phrases[r]
-	return ok
-}
-
-// match returns the longest phrase whose source is a prefix of rs, or nil.
-func (t *t2sTable) match(rs []rune) *phrase {
-	if len(rs) < 2 {
-		return nil
-	}
-	ps := t.phrases[rs[0]]
-	for i := range ps {
-		if len(ps[i].from) <= len(rs) && slices.Equal(ps[i].from, rs[:len(ps[i].from)]) {
-			return &ps[i]
+// matchAt returns the longest of the phrases ps whose source starts s, and
+// the number of bytes of s it covers; nil if none does. ps are the phrases
+// of the first rune of s. With fold set, the runes of s are width-folded
+// before comparing. Runes are decoded only as far as some candidate still
+// matches, which is rarely past the second.
+func matchAt(s string, ps []phrase, fold bool) (*phrase, int) {
+	var (
+		buf  [maxPhraseRunes]rune
+		ends [maxPhraseRunes]int // byte offset just past buf[k]
+	)
+	have := 0
+	next := func() bool {
+		off := 0
+		if have > 0 {
+			off = ends[have-1]
 		}
-	}
-	return nil
-}
-
-// lookahead decodes up to len(buf) runes of s into buf, folding their width
-// when fold is set, and records in ends the byte offset just past each. It
-// returns the number of runes decoded.
-func lookahead(s string, fold bool, buf []rune, ends []int) int {
-	n, off := 0, 0
-	for n < len(buf) && off < len(s) {
+		if off >= len(s) {
+			return false
+		}
 		r, size := utf8.DecodeRuneInString(s[off:])
 		if fold {
 			r = foldWidth(r)
 		}
-		off += size
-		buf[n], ends[n] = r, off
-		n++
+		buf[have], ends[have] = r, off+size
+		have++
+		return true
 	}
-	return n
+	if !next() {
+		return nil, 0
+	}
+	for i := range ps {
+		p := &ps[i]
+		k := 1
+		for ; k < len(p.from); k++ {
+			if k == have && !next() {
+				break
+			}
+			if buf[k] != p.from[k] {
+				break
+			}
+		}
+		if k == len(p.from) {
+			return p, ends[k-1]
+		}
+	}
+	return nil, 0
 }
 
 // ToSimplified converts traditional Chinese in s to simplified as OpenCC's
@@ -199,12 +234,7 @@ func lookahead(s string, fold bool, buf []rune, ends []int) int {
 // change is returned as is, without allocating.
 func ToSimplified(s string) string {
 	t := t2s()
-	var (
-		b    strings.Builder
-		buf  [maxPhraseRunes]rune
-		ends [maxPhraseRunes]int
-		tmp  [utf8.UTFMax]byte
-	)
+	var b strings.Builder
 	changed := false
 	// emit writes the conversion of s[i:j] (to) once anything has changed.
 	emit := func(i, j int, to []rune) {
@@ -228,16 +258,14 @@ func ToSimplified(s string) string {
 			b.WriteString(s[:i])
 		}
 		for _, r := range to {
-			n := utf8.EncodeRune(tmp[:], r)
-			b.Write(tmp[:n])
+			b.WriteRune(r)
 		}
 	}
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if t.mayStartPhrase(r) {
-			n := lookahead(s[i:], false, buf[:], ends[:])
-			if p := t.match(buf[:n]); p != nil {
-				j := i + ends[len(p.from)-1]
+		if ps := t.phrasesFrom(r); ps != nil {
+			if p, size := matchAt(s[i:], ps, false); p != nil {
+				j := i + size
 				emit(i, j, p.to)
 				i = j
 				continue

@@ -42,7 +42,7 @@ func TestToSimplified(t *testing.T) {
 func TestToSimplifiedWholeTable(t *testing.T) {
 	tab := t2s()
 	phrases := 0
-	for _, ps := range tab.phrases {
+	for _, ps := range tab.groups {
 		for _, p := range ps {
 			phrases++
 			if got := ToSimplified(string(p.from)); got != string(p.to) {
@@ -95,8 +95,8 @@ func TestParseT2S(t *testing.T) {
 	if got := tab.char('a'); got != 'a' {
 		t.Errorf("char(a) = %q, want a", got)
 	}
-	if !tab.mayStartPhrase('丙') || tab.mayStartPhrase('丁') {
-		t.Errorf("mayStartPhrase(丙), (丁) = %v, %v; want true, false", tab.mayStartPhrase('丙'), tab.mayStartPhrase('丁'))
+	if len(tab.phrasesFrom('丙')) != 1 || tab.phrasesFrom('丁') != nil {
+		t.Errorf("phrasesFrom(丙), (丁) = %v, %v; want one phrase, none", tab.phrasesFrom('丙'), tab.phrasesFrom('丁'))
 	}
 
 	bad := []struct{ name, data string }{
