@@ -29,6 +29,7 @@ const (
 	ListRhetorical            = "rhetorical"
 	ListAcknowledgements      = "acknowledgements"
 	ListQuestionTags          = "question_tags"
+	ListAckAnywhere           = "ack_anywhere"
 	ListConfirmPhrases        = "confirm_phrases"
 	ListAccountMarkers        = "account_markers"
 	ListUnable                = "unable"
@@ -39,7 +40,7 @@ const (
 	ListOutageOwnCauses       = "outage_own_causes"
 	ListETAWords              = "eta_words"
 	ListComplaintTriggers     = "complaint_triggers"
-	ListComplaintNegations    = "complaint_negations"
+	ListNegations             = "negations"
 	ListComplaintThanks       = "complaint_thanks"
 	ListHoldRequests          = "hold_requests"
 	ListOutboundSelfIntro     = "outbound_self_intro"
@@ -60,10 +61,10 @@ var RequiredLists = []string{
 	ListGreetings, ListApologies, ListFarewells, ListPoliteForms, ListPolitePrefix,
 	ListInformalAddress, ListEvasive, ListUncertain, ListRemedyActions, ListRepeatRequests,
 	ListPoliteQuestionOpeners, ListQuestionEndings, ListOtherSubjects, ListAgentSubjects,
-	ListProfanity, ListRhetorical, ListAcknowledgements, ListQuestionTags, ListConfirmPhrases,
+	ListProfanity, ListRhetorical, ListAcknowledgements, ListAckAnywhere, ListQuestionTags, ListConfirmPhrases,
 	ListAccountMarkers, ListUnable, ListCommitments, ListOutageReports, ListOutageNotCurrent,
 	ListOutageCurrent, ListOutageOwnCauses, ListETAWords, ListComplaintTriggers,
-	ListComplaintNegations, ListComplaintThanks, ListHoldRequests, ListOutboundSelfIntro,
+	ListNegations, ListComplaintThanks, ListHoldRequests, ListOutboundSelfIntro,
 	ListOutboundPurpose, ListReportedSpeech,
 }
 
@@ -82,6 +83,8 @@ const (
 	MatchWord MatchMode = "word"
 	// MatchPrefix: only the start is on a word boundary (请 in 请问).
 	MatchPrefix MatchMode = "prefix"
+	// MatchAny: anywhere, even inside a word (您 in 为您服务).
+	MatchAny MatchMode = "any"
 )
 
 // List is a named phrase list.
@@ -165,9 +168,9 @@ func (lex *Lexicon) parsePhrases(data []byte) error {
 		switch mode {
 		case "":
 			mode = MatchWord
-		case MatchWord, MatchPrefix:
+		case MatchWord, MatchPrefix, MatchAny:
 		default:
-			return &FileError{File: file, Entry: "lists." + name, Msg: fmt.Sprintf("match %q is not word or prefix", ld.Match)}
+			return &FileError{File: file, Entry: "lists." + name, Msg: fmt.Sprintf("match %q is not word, prefix or any", ld.Match)}
 		}
 		l := &List{Name: name, Match: mode}
 		seen := map[string]bool{}

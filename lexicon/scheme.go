@@ -43,8 +43,6 @@ type Thresholds struct {
 	SpeechRateMax        float64 `json:"speech_rate_max"`
 	SpeechRateMinAgentMS int64   `json:"speech_rate_min_agent_ms"`
 	DeadAirMS            int64   `json:"dead_air_ms"`
-	PhoneMinDigits       int     `json:"phone_min_digits"`
-	AccountMinDigits     int     `json:"account_min_digits"`
 	RepeatMinDigits      int     `json:"repeat_min_digits"`
 }
 
@@ -73,8 +71,6 @@ type thresholdsDoc struct {
 	SpeechRateMax        *float64 `yaml:"speech_rate_max"`
 	SpeechRateMinAgentMS *int64   `yaml:"speech_rate_min_agent_ms"`
 	DeadAirMS            *int64   `yaml:"dead_air_ms"`
-	PhoneMinDigits       *int     `yaml:"phone_min_digits"`
-	AccountMinDigits     *int     `yaml:"account_min_digits"`
 	RepeatMinDigits      *int     `yaml:"repeat_min_digits"`
 }
 
@@ -211,8 +207,6 @@ func mergeThresholds(dst *thresholdsDoc, src thresholdsDoc) {
 	setF(&dst.SpeechRateMax, src.SpeechRateMax)
 	setI64(&dst.SpeechRateMinAgentMS, src.SpeechRateMinAgentMS)
 	setI64(&dst.DeadAirMS, src.DeadAirMS)
-	setInt(&dst.PhoneMinDigits, src.PhoneMinDigits)
-	setInt(&dst.AccountMinDigits, src.AccountMinDigits)
 	setInt(&dst.RepeatMinDigits, src.RepeatMinDigits)
 }
 
@@ -249,8 +243,6 @@ func (t thresholdsDoc) resolve(entry string) (Thresholds, error) {
 	fl("speech_rate_max", t.SpeechRateMax, &out.SpeechRateMax)
 	i64("speech_rate_min_agent_ms", t.SpeechRateMinAgentMS, &out.SpeechRateMinAgentMS)
 	i64("dead_air_ms", t.DeadAirMS, &out.DeadAirMS)
-	in("phone_min_digits", t.PhoneMinDigits, &out.PhoneMinDigits)
-	in("account_min_digits", t.AccountMinDigits, &out.AccountMinDigits)
 	in("repeat_min_digits", t.RepeatMinDigits, &out.RepeatMinDigits)
 	if len(missing) > 0 {
 		sort.Strings(missing)
@@ -264,7 +256,7 @@ func (t thresholdsDoc) resolve(entry string) (Thresholds, error) {
 	for name, v := range map[string]int64{
 		"ring_ms_per_ring": out.RingMSPerRing, "long_turn_ms": out.LongTurnMS, "interrupt_overlap_ms": out.InterruptOverlapMS,
 		"dead_air_ms": out.DeadAirMS, "long_turn_chars": int64(out.LongTurnChars), "confirm_within_turns": int64(out.ConfirmWithinTurns),
-		"phone_min_digits": int64(out.PhoneMinDigits), "account_min_digits": int64(out.AccountMinDigits), "repeat_min_digits": int64(out.RepeatMinDigits),
+		"repeat_min_digits": int64(out.RepeatMinDigits),
 	} {
 		if v <= 0 {
 			return out, &FileError{File: "schemes.yaml", Entry: entry + " thresholds." + name, Msg: fmt.Sprintf("must be positive (got %d)", v)}

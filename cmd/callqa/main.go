@@ -35,7 +35,9 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	// Each subcommand lives in its own file as newXxxCmd.
-	root.AddCommand()
+	root.AddCommand(
+		newScoreCmd(),
+	)
 	return root
 }
 

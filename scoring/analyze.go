@@ -1,0 +1,295 @@
+package scoring
+
+import (
+	"sort"
+	"unicode/utf8"
+
+	"callqa/lexicon"
+	"callqa/textnorm"
+)
+
+// hit is one match of a phrase in an utterance's match view.
+type hit struct {
+	list      listID
+	phrase    int32
+	start     int32 // rune offsets in the match view, [start, end)
+	end       int32
+	homophone bool
+}
+
+// utt is an utterance as the rules see it.
+type utt struct {
+	index   int
+	speaker Speaker
+	src     *Utterance
+	norm    textnorm.Text
+	// view is the match view: the normalized runes without fillers, with
+	// punctuation as ' ' boundaries. viewNorm maps view offsets to offsets
+	// of norm (len(view)+1 entries).
+	view     []rune
+	viewStr  string
+	viewNorm []int32
+	// sentenceEnd marks view boundaries that end a sentence (。？！；).
+	sentenceEnd []bool
+	hits        []hit
+	// hanDigits counts the Han characters and digits spoken.
+	hanDigits int
+	// hasFillerAck reports a filler that is also an acknowledgement (嗯).
+	hasFillerAck bool
+}
+
+// analyzer holds the per-call work buffers of one scoring run.
+type analyzer struct {
+	c      *compiled
+	seg    *Segmenter
+	runeAt []int32 // byte offset in viewStr → rune offset
+	sound  []byte
+	bounds []bool
+}
+
+var sentenceEnders = map[rune]bool{'。': true, '？': true, '！': true, '?': true, '!': true, '；': true, ';': true, '…': true}
+
+// analyze normalizes u, builds its match view and finds every phrase of the
+// lexicon in it. wanted says which lists matter for this speaker; hits of
+// other lists are dropped before any word-boundary check, so a customer
+// utterance without a trigger never costs a segmentation.
+func (a *analyzer) analyze(index int, u *Utterance, wanted []bool, fillerAcks map[rune]bool) *utt {
+	x := &utt{index: index, speaker: u.Speaker, src: u}
+	a.c.norm.NormalizeInto(&x.norm, u.Text)
+	origRunes := []rune(u.Text)
+	n := len(x.norm.Runes)
+	x.view = make([]rune, 0, n)
+	x.viewNorm = make([]int32, 0, n+1)
+	x.sentenceEnd = make([]bool, 0, n)
+	for i, r := range x.norm.Runes {
+		switch x.norm.Kinds[i] {
+		case textnorm.Filler:
+			if fillerAcks[r] {
+				x.hasFillerAck = true
+			}
+			continue
+		case textnorm.Boundary:
+			// Collapse runs of boundaries to one, keeping a sentence end.
+			end := false
+			if o := int(x.norm.Src[i]); o < len(origRunes) {
+				end = sentenceEnders[origRunes[o]]
+			}
+			if k := len(x.view); k > 0 && x.view[k-1] == ' ' {
+				x.sentenceEnd[k-1] = x.sentenceEnd[k-1] || end
+				continue
+			}
+			x.view = append(x.view, ' ')
+			x.viewNorm = append(x.viewNorm, int32(i))
+			x.sentenceEnd = append(x.sentenceEnd, end)
+			continue
+		case textnorm.Han, textnorm.Digit:
+			x.hanDigits++
+		}
+		x.view = append(x.view, r)
+		x.viewNorm = append(x.viewNorm, int32(i))
+		x.sentenceEnd = append(x.sentenceEnd, false)
+	}
+	x.viewNorm = append(x.viewNorm, int32(n))
+	x.viewStr = string(x.view)
+
+	a.findExact(x, wanted)
+	a.findSound(x, wanted)
+	a.checkBoundaries(x)
+	sort.Slice(x.hits, func(i, j int) bool {
+		if x.hits[i].start != x.hits[j].start {
+			return x.hits[i].start < x.hits[j].start
+		}
+		return x.hits[i].end > x.hits[j].end
+	})
+	return x
+}
+
+func (a *analyzer) findExact(x *utt, wanted []bool) {
+	if cap(a.runeAt) < len(x.viewStr)+1 {
+		a.runeAt = make([]int32, len(x.viewStr)+1)
+	}
+	a.runeAt = a.runeAt[:len(x.viewStr)+1]
+	ri := int32(0)
+	for bi := range x.viewStr {
+		a.runeAt[bi] = ri
+		ri++
+	}
+	a.runeAt[len(x.viewStr)] = ri
+	c := a.c
+	c.exact.Walk([]byte(x.viewStr), func(end, n, pattern int64) bool {
+		startByte := end - n + 1
+		start := a.runeAt[startByte]
+		for _, e := range c.exactEntries[pattern] {
+			if !wanted[e.list] {
+				continue
+			}
+			x.hits = append(x.hits, hit{list: e.list, phrase: e.phrase, start: start, end: start + c.exactRunes[pattern]})
+		}
+		return true
+	})
+}
+
+func (a *analyzer) findSound(x *utt, wanted []bool) {
+	a.sound = a.sound[:0]
+	for _, r := range x.view {
+		id, ok := textnorm.Syllable(r)
+		if !ok {
+			a.sound = append(a.sound, noSound>>8, noSound&0xFF)
+			continue
+		}
+		a.sound = append(a.sound, byte(id>>8), byte(id))
+	}
+	c := a.c
+	c.sound.Walk(a.sound, func(end, n, pattern int64) bool {
+		startByte := end - n + 1
+		if startByte%2 != 0 {
+			return true // straddles two runes' codes
+		}
+		start := int32(startByte / 2)
+		length := c.soundRunes[pattern]
+		for _, e := range c.soundEntries[pattern] {
+			if !wanted[e.list] || hasExact(x.hits, e, start, start+length) {
+				continue
+			}
+			x.hits = append(x.hits, hit{list: e.list, phrase: e.phrase, start: start, end: start + length, homophone: true})
+		}
+		return true
+	})
+}
+
+func hasExact(hits []hit, e entry, start, end int32) bool {
+	for _, h := range hits {
+		if h.list == e.list && h.start == start && h.end == end && !h.homophone {
+			return true
+		}
+	}
+	return false
+}
+
+// checkBoundaries drops the hits that do not start (and, for word lists,
+// end) on a word boundary. The utterance is segmented only when some hit
+// needs the check.
+func (a *analyzer) checkBoundaries(x *utt) {
+	need := false
+	for _, h := range x.hits {
+		if a.c.lists[h.list].mode != lexicon.MatchAny {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return
+	}
+	n := len(x.view)
+	if cap(a.bounds) < n+1 {
+		a.bounds = make([]bool, n+1)
+	}
+	a.bounds = a.bounds[:n+1]
+	a.seg.boundaries(x.viewStr, n, a.bounds)
+	kept := x.hits[:0]
+	for _, h := range x.hits {
+		switch a.c.lists[h.list].mode {
+		case lexicon.MatchWord:
+			if !a.bounds[h.start] || !a.bounds[h.end] {
+				continue
+			}
+		case lexicon.MatchPrefix:
+			if !a.bounds[h.start] {
+				continue
+			}
+		}
+		kept = append(kept, h)
+	}
+	x.hits = kept
+}
+
+// origSpan returns the rune span of the original text that the view span
+// [start, end) came from.
+func (x *utt) origSpan(start, end int32) (int, int) {
+	ns := int(x.viewNorm[start])
+	// The end maps through the last rune of the span, so trailing fillers
+	// or boundaries after it are not included.
+	if end <= start {
+		return x.norm.SrcSpan(ns, ns)
+	}
+	last := int(x.viewNorm[end-1])
+	s, _ := x.norm.SrcSpan(ns, ns)
+	_, e := x.norm.SrcSpan(last, last+1)
+	return s, e
+}
+
+// evidence returns the original text of a view span and its rune span.
+func (x *utt) evidence(start, end int32) (string, Span) {
+	s, e := x.origSpan(start, end)
+	return textnorm.RuneSlice(x.src.Text, s, e), Span{Start: s, End: e}
+}
+
+// has reports whether the utterance holds a hit of list l.
+func (x *utt) has(l listID) bool {
+	for _, h := range x.hits {
+		if h.list == l {
+			return true
+		}
+	}
+	return false
+}
+
+// first returns the first hit of list l, if any.
+func (x *utt) first(l listID) (hit, bool) {
+	for _, h := range x.hits {
+		if h.list == l {
+			return h, true
+		}
+	}
+	return hit{}, false
+}
+
+// clause returns the view span [start, end) of the clause around pos:
+// the text between the boundaries before and after it.
+func (x *utt) clause(pos int32) (int32, int32) {
+	s := pos
+	for s > 0 && x.view[s-1] != ' ' {
+		s--
+	}
+	e := pos
+	for int(e) < len(x.view) && x.view[e] != ' ' {
+		e++
+	}
+	return s, e
+}
+
+// sentenceStart returns the view offset where the sentence holding pos
+// begins.
+func (x *utt) sentenceStart(pos int32) int32 {
+	s := pos
+	for s > 0 && !x.sentenceEnd[s-1] {
+		s--
+	}
+	return s
+}
+
+// clauseEndsInQuestion reports whether the clause ending at end is followed
+// in the original text by a question mark.
+func (x *utt) clauseEndsInQuestion(end int32) bool {
+	if int(end) >= len(x.view) {
+		// The clause runs to the end of the text: look at the original's end.
+		r, _ := utf8.DecodeLastRuneInString(x.src.Text)
+		return r == '?' || r == '？'
+	}
+	ni := x.viewNorm[end]
+	o := x.norm.Src[ni]
+	for i, r := range x.src.Text {
+		_ = i
+		if o == 0 {
+			return r == '?' || r == '？'
+		}
+		o--
+	}
+	return false
+}
+
+// within reports whether a hit lies inside the span [start, end).
+func (h hit) within(start, end int32) bool { return h.start >= start && h.end <= end }
+
+// overlaps reports whether two hits share a rune.
+func (h hit) overlaps(o hit) bool { return h.start < o.end && o.start < h.end }

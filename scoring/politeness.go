@@ -1,0 +1,46 @@
+package scoring
+
+import "callqa/lexicon"
+
+func checkPolitePhrasing(c *call) {
+	last := map[int]bool{}
+	for _, i := range c.lastAgentTurn() {
+		last[i] = true
+	}
+	for _, i := range c.agentUtts() {
+		u := c.utts[i]
+		for _, h := range u.hits {
+			if h.list != c.ids.politeForms && h.list != c.ids.politePrefix {
+				continue
+			}
+			if u.inside(h, c.ids.greetings) || (last[i] && u.inside(h, c.ids.farewells)) {
+				continue
+			}
+			return
+		}
+	}
+	c.finding(lexicon.RulePolitePhrasing, -1, nil, "")
+}
+
+// inside reports whether h lies within a hit of list l.
+func (x *utt) inside(h hit, l listID) bool {
+	for _, o := range x.hits {
+		if o.list == l && h.within(o.start, o.end) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkInformalAddress(c *call) {
+	for _, i := range c.agentUtts() {
+		u := c.utts[i]
+		for _, h := range u.hits {
+			if h.list != c.ids.informal || u.inside(h, c.ids.greetings) || c.reported(u, h) {
+				continue
+			}
+			c.finding(lexicon.RulePoliteInformalAddress, i, &h, "")
+			break
+		}
+	}
+}
