@@ -43,7 +43,7 @@ func TestMoveEvents(t *testing.T) {
 	events := []string{
 		accessEvent("s3:ObjectCreated:Put", "calls", "hz/2026/call 1+一.json", "e1", 120),
 		accessEvent("s3:ObjectCreated:Put", "calls", "hz/2026/call 1+一.json", "e1", 120), // duplicate
-		accessEvent("s3:ObjectCreated:CompleteMultipartUpload", "calls", "b.json", `"e2-3"`, 3 << 20),
+		accessEvent("s3:ObjectCreated:CompleteMultipartUpload", "calls", "b.json", `"e2-3"`, 3<<20),
 		accessEvent("s3:ObjectCreated:Put", "other", "c.json", "e3", 1),
 		accessEvent("s3:ObjectRemoved:Delete", "calls", "d.json", "", 0),
 		`not json at all`,
