@@ -58,7 +58,10 @@ func (e *Engine) newCall(a *analyzer, t *Transcript, unit *lexicon.Unit, scheme 
 		case Customer:
 			wanted = e.customerLists
 		case UnknownSpeaker:
+			// Not judged, but analyzed: timing.dead_air gives an
+			// unknown speaker's hold request the benefit of the doubt.
 			c.rolesUnknown = true
+			c.utts[i] = a.analyze(i, u, e.agentLists, e.fillerAcks)
 			continue
 		default:
 			continue

@@ -35,7 +35,7 @@ var ruleSet = []ruleDef{
 	{lexicon.RuleComplaintThanks, always, needsRoles, checkComplaintThanks},
 	{lexicon.RuleTimingInterrupt, always, needsTimesAndRoles, checkInterrupt},
 	{lexicon.RuleTimingSpeechRate, always, needsSpeechRate, checkSpeechRate},
-	{lexicon.RuleTimingDeadAir, always, needsTimesAndRoles, checkDeadAir},
+	{lexicon.RuleTimingDeadAir, always, needsTimes, checkDeadAir},
 }
 
 func always(*call) bool     { return true }
@@ -49,6 +49,13 @@ func needsRingAndRoles(c *call) string {
 		return "no ring_ms in the transcript"
 	}
 	return c.rolesReason()
+}
+
+func needsTimes(c *call) string {
+	if !c.timed {
+		return "the transcript has no utterance times"
+	}
+	return ""
 }
 
 func needsTimesAndRoles(c *call) string {

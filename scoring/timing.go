@@ -93,8 +93,11 @@ func checkDeadAir(c *call) {
 	limit := c.scheme.Thresholds.DeadAirMS
 	us := c.t.Utterances
 	latestEnd := us[0].EndMS
+	// The speaker who may have asked the customer to hold: the agent, or
+	// a speaker whose role is unknown.
+	holder := func(s Speaker) bool { return s == Agent || s == UnknownSpeaker }
 	lastAgent := -1
-	if us[0].Speaker == Agent {
+	if holder(us[0].Speaker) {
 		lastAgent = 0
 	}
 	for k := 1; k < len(us); k++ {
@@ -106,7 +109,7 @@ func checkDeadAir(c *call) {
 			}
 		}
 		latestEnd = max(latestEnd, u.EndMS)
-		if u.Speaker == Agent {
+		if holder(u.Speaker) {
 			lastAgent = k
 		}
 	}

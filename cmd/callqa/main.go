@@ -37,6 +37,7 @@ func newRootCmd() *cobra.Command {
 	// Each subcommand lives in its own file as newXxxCmd.
 	root.AddCommand(
 		newScoreCmd(),
+		newEvalCmd(),
 	)
 	return root
 }

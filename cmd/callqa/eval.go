@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"callqa/accuracy"
+	"callqa/lexicon"
+)
+
+func newEvalCmd() *cobra.Command {
+	var golden, lexDir string
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "eval --golden FILE [flags] PATH...",
+		Short: "Precision and recall per rule against a golden file, beside a naive keyword baseline",
+		Long: `Score the calls under PATH and compare their findings (rule, utterance) with
+the golden file's. Prints precision and recall per rule for callqa and, in
+the same run, for a naive baseline: plain substring search of the same
+phrase lists, with no normalization, word boundaries or exemptions.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runEval(cmd.OutOrStdout(), cmd.ErrOrStderr(), golden, lexDir, verbose, args)
+		},
+	}
+	cmd.Flags().StringVar(&golden, "golden", "", "golden file of expected findings (required)")
+	cmd.Flags().StringVar(&lexDir, "lexicon", "", "folder whose lexicon files replace the embedded ones")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every call where callqa differs from the golden file")
+	cmd.MarkFlagRequired("golden")
+	return cmd
+}
+
+// phraseless rules read no phrases; the naive baseline takes callqa's
+// verdicts for them, so they show no difference.
+var phraseless = map[string]bool{
+	lexicon.RuleTimingInterrupt: true, lexicon.RuleTimingSpeechRate: true, lexicon.RuleTimingDeadAir: true,
+}
+
+func runEval(stdout, stderr io.Writer, goldenPath, lexDir string, verbose bool, paths []string) error {
+	golden, err := accuracy.LoadGolden(goldenPath)
+	if err != nil {
+		return err
+	}
+	files, err := expandPaths(paths)
+	if err != nil {
+		return err
+	}
+	engine, err := loadEngine(lexDir)
+	if err != nil {
+		return err
+	}
+	ours, naive := accuracy.NewReport(), accuracy.NewReport()
+	failed, unknown := 0, 0
+	for _, r := range scoreFiles(engine, files, runtime.GOMAXPROCS(0)) {
+		if r.err != nil {
+			failed++
+			fmt.Fprintf(stderr, "callqa eval: %v\n", r.err)
+			continue
+		}
+		want, ok := golden.Calls[r.record.CallID]
+		if !ok {
+			unknown++
+			fmt.Fprintf(stderr, "callqa eval: %s: call %s is not in the golden file\n", r.name, r.record.CallID)
+			continue
+		}
+		got := accuracy.FromRecord(r.record)
+		ours.Add(want.Findings, got)
+		base := accuracy.Naive(engine.Lexicon(), r.t)
+		for _, f := range got {
+			if phraseless[f.Rule] {
+				base = append(base, f)
+			}
+		}
+		naive.Add(want.Findings, base)
+		if verbose {
+			missing, extra := accuracy.Diff(want.Findings, got)
+			for _, m := range missing {
+				fmt.Fprintf(stdout, "%s: missed %s at utterance %d\n", r.name, m.Rule, m.Utterance)
+			}
+			for _, x := range extra {
+				fmt.Fprintf(stdout, "%s: extra %s at utterance %d\n", r.name, x.Rule, x.Utterance)
+			}
+		}
+	}
+	writeEvalTable(stdout, ours, naive)
+	if failed > 0 || unknown > 0 {
+		return exitError{code: 1}
+	}
+	return nil
+}
+
+func writeEvalTable(w io.Writer, ours, naive *accuracy.Report) {
+	fmt.Fprintf(w, "%d calls\n\n", ours.Calls)
+	fmt.Fprintf(w, "%-24s %8s  %9s %7s  %9s %7s\n", "rule", "expected", "callqa P", "R", "naive P", "R")
+	fmt.Fprintln(w, strings.Repeat("-", 72))
+	row := func(name string, o, n accuracy.Tally) {
+		fmt.Fprintf(w, "%-24s %8d  %9.2f %7.2f  %9.2f %7.2f\n", name, o.TP+o.FN, o.Precision(), o.Recall(), n.Precision(), n.Recall())
+	}
+	for _, id := range lexicon.RuleIDs {
+		row(id, *ours.Rules[id], *naive.Rules[id])
+	}
+	fmt.Fprintln(w, strings.Repeat("-", 72))
+	row("all rules", ours.Total(), naive.Total())
+}
