@@ -264,11 +264,11 @@ func TestAsteriskHangupSource(t *testing.T) {
 
 func TestExtensionOf(t *testing.T) {
 	for in, want := range map[string]string{
-		"PJSIP/1024-0000000a":     "1024",
-		"SIP/2001-00000003":       "2001",
-		"sofia/internal/1024@pbx": "1024",
+		"PJSIP/1024-0000000a":      "1024",
+		"SIP/2001-00000003":        "2001",
+		"sofia/internal/1024@pbx":  "1024",
 		"Local/1024@agents-0001;1": "1024",
-		"1024":                    "1024",
+		"1024":                     "1024",
 	} {
 		if got := extensionOf(in); got != want {
 			t.Errorf("extensionOf(%q) = %q, want %q", in, got, want)

@@ -40,9 +40,9 @@ func TestPairKey(t *testing.T) {
 func TestDefaultCallID(t *testing.T) {
 	for in, want := range map[string]string{
 		"calls/hz-20261122-000123": "hz-20261122-000123",
-		"calls/通话 0001":             "0001",
-		"calls/热力":                  "call",
-		"a b:c":                     "a-b:c",
+		"calls/通话 0001":            "0001",
+		"calls/热力":                 "call",
+		"a b:c":                    "a-b:c",
 	} {
 		if got := defaultCallID(in); got != want {
 			t.Errorf("defaultCallID(%q) = %q, want %q", in, got, want)

@@ -26,13 +26,13 @@ func TestDecideRoles(t *testing.T) {
 		note  string
 	}{
 		{
-			name: "agent greets and names the work number",
-			segs: segs("0:您好，3号为您服务，请问有什么可以帮您？", "1:喂，你好，我家没电了。", "0:请您稍等，我帮您查询一下。", "1:好。"),
+			name:  "agent greets and names the work number",
+			segs:  segs("0:您好，3号为您服务，请问有什么可以帮您？", "1:喂，你好，我家没电了。", "0:请您稍等，我帮您查询一下。", "1:好。"),
 			agent: "0",
 		},
 		{
-			name: "agent is the second label and speaks second",
-			segs: segs("1:喂？", "0:您好，盛源热力，请问有什么可以帮您？", "1:我家暖气不热。", "0:抱歉，请您提供一下地址。"),
+			name:  "agent is the second label and speaks second",
+			segs:  segs("1:喂？", "0:您好，盛源热力，请问有什么可以帮您？", "1:我家暖气不热。", "0:抱歉，请您提供一下地址。"),
 			agent: "0",
 		},
 		{
@@ -42,19 +42,19 @@ func TestDecideRoles(t *testing.T) {
 			agent: "1",
 		},
 		{
-			name: "unit alias from the caller's hints",
-			segs: segs("7:喂。", "8:您好，这里是永恒热力。", "7:我家暖气漏水了。", "8:好的，地址是哪里？"),
+			name:  "unit alias from the caller's hints",
+			segs:  segs("7:喂。", "8:您好，这里是永恒热力。", "7:我家暖气漏水了。", "8:好的，地址是哪里？"),
 			hints: RoleHints{UnitAliases: []string{"永恒热力"}},
 			agent: "8",
 		},
 		{
-			name:  "without the unit alias the same call is too thin",
-			segs:  segs("7:喂。", "8:您好，这里是永恒热力。", "7:我家暖气漏水了。", "8:好的，地址是哪里？"),
-			note:  "no speaker greeted first",
+			name: "without the unit alias the same call is too thin",
+			segs: segs("7:喂。", "8:您好，这里是永恒热力。", "7:我家暖气漏水了。", "8:好的，地址是哪里？"),
+			note: "no speaker greeted first",
 		},
 		{
-			name: "custom work number pattern",
-			segs: segs("1:坐席A17接听。", "2:我想报修。", "1:好的，您请讲。"),
+			name:  "custom work number pattern",
+			segs:  segs("1:坐席A17接听。", "2:我想报修。", "1:好的，您请讲。"),
 			hints: RoleHints{WorkNumber: regexp.MustCompile(`坐席[A-Z0-9]+`)},
 			agent: "1",
 		},
