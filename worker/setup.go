@@ -1,0 +1,89 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/notification"
+)
+
+// NotifyARN is the ARN of MinIO's Redis notification target as callqa
+// configures it (MINIO_NOTIFY_REDIS_*_PRIMARY).
+const NotifyARN = "arn:minio:sqs::PRIMARY:redis"
+
+// Setup creates what the worker needs if it is absent: the bucket, the
+// bucket's notification of created objects to Redis, and the work stream's
+// consumer group. Run calls it; it is safe to call again and from several
+// workers at once.
+//
+// When MinIO has no Redis target (its MINIO_NOTIFY_REDIS_* settings are
+// missing), Setup logs an error and goes on: the reconciling scan still
+// finds every object, only later.
+func (w *Worker) Setup(ctx context.Context) error {
+	if err := EnsureBucket(ctx, w.minio, w.cfg.Bucket); err != nil {
+		return err
+	}
+	if err := EnsureNotification(ctx, w.minio, w.cfg.Bucket); err != nil {
+		if !isNoTarget(err) {
+			return err
+		}
+		w.log.Error("MinIO has no Redis notification target: objects are found by the reconciling scan only; "+
+			"set MINIO_NOTIFY_REDIS_ENABLE_PRIMARY=on, MINIO_NOTIFY_REDIS_ADDRESS_PRIMARY, MINIO_NOTIFY_REDIS_KEY_PRIMARY "+
+			"and MINIO_NOTIFY_REDIS_FORMAT_PRIMARY=access on the MinIO server", slog.Any("err", err))
+	}
+	return w.queue.Ensure(ctx)
+}
+
+// EnsureBucket creates bucket unless it exists.
+func EnsureBucket(ctx context.Context, mc *minio.Client, bucket string) error {
+	ok, err := mc.BucketExists(ctx, bucket)
+	if err != nil {
+		return fmt.Errorf("check bucket %s: %w", bucket, err)
+	}
+	if ok {
+		return nil
+	}
+	if err := mc.MakeBucket(ctx, bucket, minio.MakeBucketOptions{}); err != nil {
+		// Another worker may have created it meanwhile.
+		if resp := minio.ToErrorResponse(err); resp.Code == "BucketAlreadyOwnedByYou" || resp.Code == "BucketAlreadyExists" {
+			return nil
+		}
+		return fmt.Errorf("create bucket %s: %w", bucket, err)
+	}
+	return nil
+}
+
+// EnsureNotification subscribes NotifyARN to the bucket's object-created
+// events unless it already is, keeping the bucket's other notifications.
+func EnsureNotification(ctx context.Context, mc *minio.Client, bucket string) error {
+	cfg, err := mc.GetBucketNotification(ctx, bucket)
+	if err != nil {
+		return fmt.Errorf("read notification of bucket %s: %w", bucket, err)
+	}
+	for _, q := range cfg.QueueConfigs {
+		if q.Queue == NotifyARN && q.Filter == nil && slices.Contains(q.Events, notification.ObjectCreatedAll) {
+			return nil
+		}
+	}
+	arn, err := notification.NewArnFromString(NotifyARN)
+	if err != nil {
+		return fmt.Errorf("notification ARN %s: %w", NotifyARN, err)
+	}
+	q := notification.NewConfig(arn)
+	q.AddEvents(notification.ObjectCreatedAll)
+	cfg.AddQueue(q)
+	if err := mc.SetBucketNotification(ctx, bucket, cfg); err != nil {
+		return fmt.Errorf("subscribe bucket %s to %s: %w", bucket, NotifyARN, err)
+	}
+	return nil
+}
+
+// isNoTarget reports whether MinIO refused a notification because it has
+// no such target configured.
+func isNoTarget(err error) bool {
+	code := minio.ToErrorResponse(err).Code
+	return code == "InvalidArgument" || code == "InvalidARN" || code == "ARNNotification"
+}
