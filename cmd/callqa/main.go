@@ -38,6 +38,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newScoreCmd(),
 		newEvalCmd(),
+		newConvertCmd(),
 		newWorkCmd(),
 	)
 	return root
