@@ -139,22 +139,30 @@ ensure_minio() {
 run_dir=
 redis_pid=
 minio_pid=
+test_pid=
 
-# stop_server kills one server, politely first.
+# stop_server kills one process (or, given "-PID", process group), politely
+# first.
 stop_server() {
 	local pid=$1
 	[[ -n $pid ]] || return 0
-	kill -TERM "$pid" 2>/dev/null || return 0
+	kill -TERM -- "$pid" 2>/dev/null || return 0
 	local i
 	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
+		kill -0 -- "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	kill -KILL -- "$pid" 2>/dev/null || true
+	wait "${pid#-}" 2>/dev/null || true
 }
 
 cleanup() {
+	# go test runs in a process group of its own (see below): when this
+	# script is interrupted, end it and its test binaries first.
+	if [[ -n $test_pid ]]; then
+		stop_server "-$test_pid"
+		test_pid=
+	fi
 	stop_server "$minio_pid"
 	stop_server "$redis_pid"
 	minio_pid= redis_pid=
@@ -393,9 +401,21 @@ export CALLQA_TEST_MINIO_ACCESS_KEY="$minio_access"
 export CALLQA_TEST_MINIO_SECRET_KEY="$minio_secret"
 export CALLQA_TEST_REDIS_SERVER="$redis_bin"
 export CALLQA_TEST_MINIO_BIN="$minio_bin"
+# Temporary files of the tests (t.TempDir, servers that tests start) go
+# inside the run folder, so that they are removed with it.
+mkdir -p "$run_dir/tmp"
+export TMPDIR="$run_dir/tmp"
 
 log "go test -race -count=1 $* ${all[*]}"
+# go test runs in the background in a process group of its own, so that a
+# signal to this script is handled at once (bash defers traps while a
+# foreground command runs) and cleanup can end the test binaries too.
+set -m
+go test -race -count=1 "$@" "${all[@]}" &
+test_pid=$!
+set +m
 status=0
-go test -race -count=1 "$@" "${all[@]}" || status=$?
+wait "$test_pid" || status=$?
+test_pid=
 report_dead_servers
 exit "$status"
