@@ -210,4 +210,3 @@ func writeTranscript(path string, t *scoring.Transcript) (err error) {
 	}
 	return nil
 }
-
