@@ -22,7 +22,9 @@ import (
 // ARGV[4] how long a queued mark holds, in ms (see enqueueScript)
 // ARGV[5] the dead-letter stream's approximate maximum length
 //
-// Each event is one access-format JSON document; every s3:ObjectCreated:*
+// Each event is one JSON document in MinIO's access format, an array of
+// {"Event": [S3 event records], "EventTime": "..."} (an S3-style
+// {"Records": [...]} document is accepted too); every s3:ObjectCreated:*
 // record in it for the bucket becomes a message, unless its object
 // version is already scored, dead or freshly queued. An event that is not
 // JSON goes to the dead-letter stream. Object keys arrive URL-encoded and
@@ -43,6 +45,21 @@ local function field(t, ...)
   end
   return t
 end
+-- records returns the S3 event records of one event document: MinIO's
+-- access format is an array of {"Event": [records], "EventTime": ...};
+-- an S3-style {"Records": [records]} document is accepted too.
+local function records(ev)
+  if type(ev) ~= 'table' then return nil end
+  if type(ev['Records']) == 'table' then return ev['Records'] end
+  if ev[1] == nil then return nil end
+  local out = {}
+  for _, entry in ipairs(ev) do
+    local recs = field(entry, 'Event')
+    if type(recs) ~= 'table' then return nil end
+    for _, rec in ipairs(recs) do table.insert(out, rec) end
+  end
+  return out
+end
 local now, hold = tonumber(ARGV[3]), tonumber(ARGV[4])
 local taken, queued, dup, ignored, dead = 0, 0, 0, 0, 0
 for _ = 1, tonumber(ARGV[1]) do
@@ -50,13 +67,15 @@ for _ = 1, tonumber(ARGV[1]) do
   if not raw then break end
   taken = taken + 1
   local ok, ev = pcall(cjson.decode, raw)
-  if not ok or type(ev) ~= 'table' or type(ev['Records']) ~= 'table' then
+  local recs = nil
+  if ok then recs = records(ev) end
+  if not recs then
     redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'key', '', 'etag', '',
       'reason', 'malformed MinIO event: not an access-format JSON document',
       'src', 'event', 'msg', '', 'at', ARGV[3], 'event', string.sub(raw, 1, 2000))
     dead = dead + 1
   else
-    for _, rec in ipairs(ev['Records']) do
+    for _, rec in ipairs(recs) do
       local name = field(rec, 'eventName')
       local bucket = field(rec, 's3', 'bucket', 'name')
       local key = field(rec, 's3', 'object', 'key')

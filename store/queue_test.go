@@ -25,15 +25,16 @@ func newQueue(t *testing.T) (*store.Store, *store.Queue) {
 	return s, q
 }
 
-// accessEvent is a MinIO access-format event as the notification target
-// writes it (see testserver.MinIOServer).
+// accessEvent is a MinIO access-format event as MinIO's Redis target
+// pushes it: an array of {"Event": [records], "EventTime": ...}.
 func accessEvent(name, bucket, key, etag string, size int) string {
 	k := url.QueryEscape(key)
-	return fmt.Sprintf(`{"EventName":%q,"Key":"%s/%s","Records":[{"eventVersion":"2.0","eventSource":"minio:s3",`+
+	return fmt.Sprintf(`[{"Event":[{"eventVersion":"2.0","eventSource":"minio:s3",`+
 		`"eventTime":"2026-11-24T03:10:00.123Z","eventName":%q,"userIdentity":{"principalId":"x"},`+
 		`"s3":{"s3SchemaVersion":"1.0","configurationId":"Config","bucket":{"name":%q,"arn":"arn:aws:s3:::%s"},`+
-		`"object":{"key":%q,"size":%d,"eTag":%q,"contentType":"application/json","sequencer":"1"}}}]}`,
-		name, bucket, k, name, bucket, bucket, k, size, etag)
+		`"object":{"key":%q,"size":%d,"eTag":%q,"contentType":"application/json","sequencer":"1"}}}],`+
+		`"EventTime":"2026-11-24T03:10:00.123Z"}]`,
+		name, bucket, bucket, k, size, etag)
 }
 
 func TestMoveEvents(t *testing.T) {
@@ -48,6 +49,9 @@ func TestMoveEvents(t *testing.T) {
 		accessEvent("s3:ObjectRemoved:Delete", "calls", "d.json", "", 0),
 		`not json at all`,
 		`{"Records": "nope"}`,
+		// An S3-style document with two records.
+		`{"Records":[{"eventName":"s3:ObjectCreated:Copy","s3":{"bucket":{"name":"calls"},"object":{"key":"s3%2Fa.json","eTag":"f1","size":7}}},` +
+			`{"eventName":"s3:ObjectCreated:Put","s3":{"bucket":{"name":"calls"},"object":{"key":"s3%2Fb.json","eTag":"f2","size":8}}}]}`,
 	}
 	for _, ev := range events {
 		if err := rdb.RPush(ctx, q.Keys().Events, ev).Err(); err != nil {
@@ -71,7 +75,7 @@ func TestMoveEvents(t *testing.T) {
 	}
 	got := store.MoveResult{Events: first.Events + rest.Events, Queued: first.Queued + rest.Queued,
 		Duplicates: first.Duplicates + rest.Duplicates, Ignored: first.Ignored + rest.Ignored, Dead: first.Dead + rest.Dead}
-	want := store.MoveResult{Events: 7, Queued: 2, Duplicates: 1, Ignored: 2, Dead: 2}
+	want := store.MoveResult{Events: 8, Queued: 4, Duplicates: 1, Ignored: 2, Dead: 2}
 	if got != want || first.Events != 3 {
 		t.Errorf("MoveEvents = %+v then %+v, want %+v in all with 3 first", first, rest, want)
 	}
@@ -79,8 +83,8 @@ func TestMoveEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(msgs) != 2 {
-		t.Fatalf("Read %d messages, want 2: %+v", len(msgs), msgs)
+	if len(msgs) != 4 {
+		t.Fatalf("Read %d messages, want 4: %+v", len(msgs), msgs)
 	}
 	m := msgs[0]
 	if m.Object != "hz/2026/call 1+一.json" || m.ETag != "e1" || m.Size != 120 || m.Source != store.SourceEvent || m.Force || m.Deliveries != 1 {
@@ -88,6 +92,9 @@ func TestMoveEvents(t *testing.T) {
 	}
 	if msgs[1].Object != "b.json" || msgs[1].ETag != "e2-3" || msgs[1].Size != 3<<20 {
 		t.Errorf("second message = %+v", msgs[1])
+	}
+	if msgs[2].Object != "s3/a.json" || msgs[3].Object != "s3/b.json" || msgs[3].ETag != "f2" {
+		t.Errorf("messages of the S3-style document = %+v", msgs[2:])
 	}
 	letters, err := q.DeadLetters(ctx, "-", 10)
 	if err != nil {

@@ -68,7 +68,7 @@ func (w *Worker) claimLoop(ctx, work context.Context) {
 			for _, m := range msgs {
 				w.metrics.claimed.Inc()
 				w.log.Info("claimed a message left by another worker", slog.String("object", m.Object),
-					slog.String("msg", m.ID), slog.Int64("deliveries", m.Deliveries))
+					slog.String("message_id", m.ID), slog.Int64("deliveries", m.Deliveries))
 				w.dispatch(ctx, work, m)
 			}
 			if len(msgs) < n {

@@ -30,7 +30,7 @@ func (e *stageError) Unwrap() error { return e.err }
 // worker claims it meanwhile; on shutdown the message stays pending. All
 // I/O runs under work, which outlives ctx by the shutdown grace.
 func (w *Worker) process(ctx, work context.Context, m store.Message) {
-	log := w.log.With(slog.String("object", m.Object), slog.String("msg", m.ID), slog.String("src", m.Source))
+	log := w.log.With(slog.String("object", m.Object), slog.String("message_id", m.ID), slog.String("src", m.Source))
 	switch {
 	case m.Object == "":
 		w.deadLetter(ctx, work, m, &poisonError{kind: reasonMessage, reason: "stream entry names no object"}, log)
