@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"callqa/scoring"
@@ -55,8 +56,11 @@ func DefaultRoleHints() RoleHints {
 	}
 }
 
+// defaultHints is DefaultRoleHints compiled once.
+var defaultHints = sync.OnceValue(DefaultRoleHints)
+
 func (h RoleHints) withDefaults() RoleHints {
-	d := DefaultRoleHints()
+	d := defaultHints()
 	if h.Greetings == nil {
 		h.Greetings = d.Greetings
 	}
@@ -271,9 +275,23 @@ func removeAll(s string, subs []string) string {
 	return s
 }
 
+// phraseRegexps caches phraseRegexp by the phrase list: a worker builds
+// thousands of calls with the same hints.
+var phraseRegexps sync.Map // string → *regexp.Regexp
+
 // phraseRegexp builds one alternation of the phrases, longest first, so
 // that 请您稍等 is one match rather than 请您稍等 and 稍等.
 func phraseRegexp(phrases []string) *regexp.Regexp {
+	key := strings.Join(phrases, "\x00")
+	if re, ok := phraseRegexps.Load(key); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := compilePhrases(phrases)
+	phraseRegexps.Store(key, re)
+	return re
+}
+
+func compilePhrases(phrases []string) *regexp.Regexp {
 	ps := make([]string, 0, len(phrases))
 	for _, p := range phrases {
 		if p != "" {
