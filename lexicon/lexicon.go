@@ -42,9 +42,13 @@ type Lexicon struct {
 	Patterns      map[string][]Pattern
 	Fillers       []string
 	ClauseFillers []string
-	UserWords     []string
-	Schemes       map[string]*Scheme
-	Rules         []RuleInfo
+	// HomophoneMinChars is the shortest phrase, in Han characters, that
+	// may match by sound: shorter ones sound like too many ordinary words
+	// (尼玛 like 你吗 in 能帮你吗).
+	HomophoneMinChars int
+	UserWords         []string
+	Schemes           map[string]*Scheme
+	Rules             []RuleInfo
 
 	units map[string]*Unit
 	rules map[string]*RuleInfo

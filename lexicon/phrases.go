@@ -144,6 +144,7 @@ func (p *phraseDoc) UnmarshalYAML(n *yaml.Node) error {
 func (lex *Lexicon) parsePhrases(data []byte) error {
 	const file = "phrases.yaml"
 	var doc struct {
+		HomophoneMin  int                    `yaml:"homophone_min_chars"`
 		Fillers       []string               `yaml:"fillers"`
 		ClauseFillers []string               `yaml:"clause_fillers"`
 		UserWords     []string               `yaml:"user_words"`
@@ -154,6 +155,10 @@ func (lex *Lexicon) parsePhrases(data []byte) error {
 		return err
 	}
 	lex.Fillers, lex.ClauseFillers, lex.UserWords = doc.Fillers, doc.ClauseFillers, doc.UserWords
+	if doc.HomophoneMin < 2 {
+		return &FileError{File: file, Entry: "homophone_min_chars", Msg: fmt.Sprintf("must be at least 2 (got %d)", doc.HomophoneMin)}
+	}
+	lex.HomophoneMinChars = doc.HomophoneMin
 	for name, words := range map[string][]string{"fillers": doc.Fillers, "clause_fillers": doc.ClauseFillers, "user_words": doc.UserWords} {
 		for i, w := range words {
 			if strings.TrimSpace(w) == "" {

@@ -119,7 +119,7 @@ func compile(lex *lexicon.Lexicon) (*compiled, *listIDs, error) {
 			}
 			c.exactEntries[k] = append(c.exactEntries[k], e)
 
-			if key, ok := soundKey(runes); ok && p.Homophone {
+			if key, ok := soundKey(runes); ok && p.Homophone && len(runes) >= lex.HomophoneMinChars {
 				k, ok := soundIdx[key]
 				if !ok {
 					k = len(c.soundEntries)
