@@ -9,7 +9,7 @@ import (
 
 func checkAcknowledge(c *call) {
 	th := c.scheme.Thresholds
-	for ti, t := range c.turns {
+	for _, t := range c.turns {
 		if t.speaker != Customer {
 			continue
 		}
@@ -18,9 +18,13 @@ func checkAcknowledge(c *call) {
 			chars += c.utts[i].hanDigits
 		}
 		first, last := &c.t.Utterances[t.utts[0]], &c.t.Utterances[t.utts[len(t.utts)-1]]
+		// The customer's speaking time, not the turn's span: a turn may
+		// hold a long hold between its utterances.
 		var dur int64
 		if c.timed {
-			dur = last.EndMS - first.StartMS
+			for _, i := range t.utts {
+				dur += c.t.Utterances[i].EndMS - c.t.Utterances[i].StartMS
+			}
 		}
 		if chars < th.LongTurnChars && (!c.timed || dur < th.LongTurnMS) {
 			continue
@@ -53,7 +57,6 @@ func checkAcknowledge(c *call) {
 		if c.timed && dur >= th.LongTurnMS {
 			detail = fmt.Sprintf("(%s秒)", seconds(dur))
 		}
-		_ = ti
 		c.finding(lexicon.RuleListeningAcknowledge, t.utts[len(t.utts)-1], nil, detail)
 	}
 }
