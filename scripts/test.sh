@@ -23,6 +23,9 @@
 # Settings: CALLQA_CACHE_DIR (default $HOME/.cache/callqa) holds bin/ with the
 # MinIO build; CALLQA_TEST_REDIS_SERVER and CALLQA_TEST_MINIO_BIN, when set,
 # name binaries to use instead of installing or building them.
+
+# Functions called through traps and wait_ready look unreachable to shellcheck.
+# shellcheck disable=SC2317
 set -euo pipefail
 
 # MINIO_VERSION pins the MinIO server; internal/testserver.MinIOVersion must
@@ -165,7 +168,8 @@ cleanup() {
 	fi
 	stop_server "$minio_pid"
 	stop_server "$redis_pid"
-	minio_pid= redis_pid=
+	minio_pid=''
+	redis_pid=''
 	if [[ -n $run_dir ]]; then
 		rm -rf "$run_dir"
 		run_dir=

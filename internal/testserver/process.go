@@ -60,8 +60,8 @@ func startOnSpawner(cmd *exec.Cmd) error {
 	return <-done
 }
 
-// startProcess runs path with args and env (appended to nothing: the caller
-// passes the full environment), appending its stdout and stderr to logPath.
+// startProcess runs path with args in dir, with env as its whole
+// environment, appending its stdout and stderr to logPath.
 func startProcess(path string, args, env []string, dir, logPath string) (*process, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
