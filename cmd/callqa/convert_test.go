@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,5 +152,37 @@ func TestConvertFlagErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: err = %v, want it to name %s", tt.args, err, tt.want)
 		}
+	}
+}
+
+// TestConvertThenScore is the end-to-end check of the e2e fixture pair: an
+// Alibaba dual-channel result and the FreeSWITCH CDR of the agent's leg
+// (recv_bye), converted and scored. The call is compliant but for the agent
+// hanging up first, which only the CDR tells.
+func TestConvertThenScore(t *testing.T) {
+	dir := t.TempDir()
+	if _, errOut, err := runCLI(t, "convert", "--unit", "sgcc-hz", "-o", dir, filepath.Join(adaptTestdata, "e2e")); err != nil {
+		t.Fatalf("convert: %v (stderr %s)", err, errOut)
+	}
+	out, errOut, err := runCLI(t, "score", "--json", filepath.Join(dir, "hz-20261122-000123.json"))
+	if err != nil {
+		t.Fatalf("score: %v (stderr %s)", err, errOut)
+	}
+	var rec scoring.Record
+	if err := json.Unmarshal([]byte(out), &rec); err != nil {
+		t.Fatalf("score output %q: %v", out, err)
+	}
+	var rules []string
+	for _, f := range rec.Findings {
+		rules = append(rules, fmt.Sprintf("%s@%d", f.Rule, f.Utterance))
+	}
+	if strings.Join(rules, ",") != "hangup.agent_first@-1" {
+		t.Errorf("findings = %v, want only hangup.agent_first on the call", rules)
+	}
+	if len(rec.NotAssessable) != 0 {
+		t.Errorf("not_assessable = %v, want none (roles, ring time and times are all known)", rec.NotAssessable)
+	}
+	if rec.Score != 90 {
+		t.Errorf("score = %d, want 90", rec.Score)
 	}
 }
