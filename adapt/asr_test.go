@@ -77,6 +77,13 @@ func TestASRAdapters(t *testing.T) {
 			last:  scoring.Utterance{Speaker: scoring.Customer, Timed: true, StartMS: 32800, EndMS: 35900, Text: "不客气，感谢您的来电，再见。"},
 		},
 		{
+			// A channel map naming no channel of the call leaves roles unknown.
+			file: "aliyun/dual.json", cfg: Config{AgentChannel: 3}, format: FormatAliyun, roles: "?????????",
+			first: scoring.Utterance{Speaker: scoring.UnknownSpeaker, Timed: true, StartMS: 0, EndMS: 4800, Text: "您好，国网杭州供电公司，工号1024为您服务，请问有什么可以帮您？"},
+			last:  scoring.Utterance{Speaker: scoring.UnknownSpeaker, Timed: true, StartMS: 32800, EndMS: 35900, Text: "不客气，感谢您的来电，再见。"},
+			note:  "no sentence on the agent's channel 3 (channels present: 0, 1)",
+		},
+		{
 			// SpeakerId (diarized mono): roles from content, the agent is "2".
 			file: "aliyun/mono-speakers.json", format: FormatAliyun, roles: "acacaca",
 			first: scoring.Utterance{Speaker: scoring.Agent, Timed: true, StartMS: 300, EndMS: 3900, Text: "您好，永恒热力，请问有什么可以帮您？"},

@@ -360,7 +360,7 @@ func (l *Loader) Build(name string, data []byte, sidecars ...Sidecar) (*scoring.
 	if !f.IsTranscript() {
 		key, _ := PairKey(name)
 		return nil, &scoring.InputError{File: name, Msg: fmt.Sprintf(
-			"is a %s, not a transcript or ASR result (as a sidecar it would be named %s)", f, sidecarName(key, f))}
+			"holds %s data, not a transcript or ASR result (as a sidecar it would be named %s)", f, sidecarName(key, f))}
 	}
 
 	md, cdrs, err := l.readSidecars(sidecars)
@@ -504,7 +504,7 @@ func (l *Loader) readSidecars(sidecars []Sidecar) (meta, []cdrFile, error) {
 			_, _, tag := splitName(sc.Name)
 			cdrs = append(cdrs, cdrFile{name: sc.Name, format: f, tree: tree, data: sc.Data, tag: tag})
 		default:
-			return md, nil, &scoring.InputError{File: sc.Name, Msg: fmt.Sprintf("is a %s transcript, not a CDR or metadata", f)}
+			return md, nil, &scoring.InputError{File: sc.Name, Msg: fmt.Sprintf("holds a %s transcript, not a CDR or metadata", f)}
 		}
 	}
 	return md, cdrs, nil

@@ -3,6 +3,7 @@ package adapt
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -326,6 +327,26 @@ func labelLess(a, b string) bool {
 	return a < b
 }
 
+// channelsOf lists the distinct labels of segs in label order.
+func channelsOf(segs []segment) []string {
+	var ls []string
+	for _, s := range segs {
+		if s.hasLabel && !slices.Contains(ls, s.label) {
+			ls = append(ls, s.label)
+		}
+	}
+	slices.SortFunc(ls, func(a, b string) int {
+		switch {
+		case labelLess(a, b):
+			return -1
+		case labelLess(b, a):
+			return 1
+		}
+		return 0
+	})
+	return ls
+}
+
 // layoutOf says how labels are read for a result under a layout setting.
 func layoutOf(kind labelKind, l Layout) labelKind {
 	switch l {
@@ -361,6 +382,16 @@ func assignRoles(res *asrResult, layout Layout, agentChannel int, hints RoleHint
 		}
 		if missing > 0 {
 			return out, fmt.Sprintf("dual-channel: %d sentences carry no channel", missing)
+		}
+		if !slices.Contains(out, scoring.Agent) {
+			// A channel map that names no channel of the call would make
+			// every word the customer's: say so instead of scoring an
+			// agent who never spoke.
+			for i := range out {
+				out[i] = scoring.UnknownSpeaker
+			}
+			return out, fmt.Sprintf("dual-channel: no sentence on the agent's channel %d (channels present: %s)",
+				agentChannel, strings.Join(channelsOf(res.segs), ", "))
 		}
 		return out, ""
 	case labelsSpeaker:
