@@ -72,6 +72,9 @@ type agent struct {
 // New returns a generator for opts, or an error naming the option at fault.
 func New(opts Options) (*Generator, error) {
 	g := &Generator{seed: opts.Seed, prefix: opts.IDPrefix}
+	if g.prefix != "" && !callIDSafe(g.prefix) {
+		return nil, fmt.Errorf("callgen: IDPrefix %q: want letters, digits and . _ : - only", g.prefix)
+	}
 	lex := opts.Lexicon
 	if lex == nil {
 		var err error
