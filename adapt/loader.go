@@ -166,6 +166,7 @@ func (l *Loader) Expand(paths []string) ([]Item, error) {
 		}
 	}
 	for _, p := range paths {
+		p = filepath.Clean(p)
 		fi, err := os.Stat(p)
 		if err != nil {
 			bad = append(bad, Item{Key: p, Transcript: p, Err: &scoring.InputError{File: p, Msg: pathErrMsg(err)}})

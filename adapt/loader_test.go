@@ -109,7 +109,7 @@ func TestExpandFiles(t *testing.T) {
 	d := corpus(t)
 	l := testLoader(Config{})
 	items, err := l.Expand([]string{
-		filepath.Join(d, "hz-1.asr.json"),
+		d + string(filepath.Separator) + "." + string(filepath.Separator) + "hz-1.asr.json", // not clean: still one call
 		filepath.Join(d, "hz-1.cdr.json"), // the same call again: one item
 		filepath.Join(d, "notes.md"),
 		filepath.Join(d, "golden.json"), // named explicitly: tried, and fails
