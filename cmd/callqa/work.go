@@ -44,7 +44,11 @@ type workOptions struct {
 }
 
 func newWorkCmd() *cobra.Command {
-	var o workOptions
+	return newWorkCmdWith(&workOptions{})
+}
+
+// newWorkCmdWith returns the work command parsing its flags into o.
+func newWorkCmdWith(o *workOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "work",
 		Short: "Run a worker: score transcripts written to MinIO and store the scores in Redis",
@@ -73,7 +77,7 @@ on the command line wins. --listen serves /metrics (Prometheus), /healthz and
 			if err := applyEnv(cmd); err != nil {
 				return err
 			}
-			return runWork(cmd.Context(), o)
+			return runWork(cmd.Context(), *o)
 		},
 	}
 	fs := cmd.Flags()
