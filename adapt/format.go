@@ -79,6 +79,8 @@ type FormatError struct {
 	input *scoring.InputError
 }
 
+// Error returns the message of the wrapped InputError, which lists every
+// format tried.
 func (e *FormatError) Error() string { return e.input.Error() }
 
 // Unwrap returns the *scoring.InputError describing the problem.

@@ -24,6 +24,7 @@ const (
 	KindMeta
 )
 
+// String returns the kind's name: transcript, cdr, meta or other.
 func (k FileKind) String() string {
 	switch k {
 	case KindTranscript:
