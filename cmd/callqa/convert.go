@@ -18,7 +18,8 @@ import (
 
 // adaptOptions are the flags that tell the adapters what a call's files do
 // not: a metadata sidecar (<key>.meta.json) wins over a CDR, which wins
-// over these.
+// over these. Any command that reads vendor files registers them with
+// register and makes its loader with loader.
 type adaptOptions struct {
 	unit         string
 	agent        string
@@ -27,7 +28,6 @@ type adaptOptions struct {
 	startedAt    string
 	layout       string
 	agentChannel int
-	lexicon      string
 }
 
 func (o *adaptOptions) register(cmd *cobra.Command) {
@@ -39,14 +39,13 @@ func (o *adaptOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.startedAt, "started-at", "", "start (RFC 3339) of calls whose CDR and metadata give none")
 	f.StringVar(&o.layout, "layout", "auto", "how ASR channel/speaker labels are read: auto, dual (channels) or mono (diarized speakers)")
 	f.IntVar(&o.agentChannel, "channel-agent", 0, "the agent's channel in dual-channel results; other channels are the customer's")
-	f.StringVar(&o.lexicon, "lexicon", os.Getenv("CALLQA_LEXICON_DIR"), "folder whose lexicon files replace the embedded ones; its unit names help tell the agent in mono audio (env CALLQA_LEXICON_DIR)")
 }
 
 // loader checks the flags and makes the Loader they describe, with the
 // unit names of the lexicon added to the role hints. A --unit the lexicon
 // does not know is only warned about on stderr: the transcript is still
 // valid, and an override lexicon may add the unit at scoring time.
-func (o *adaptOptions) loader(stderr io.Writer) (*adapt.Loader, error) {
+func (o *adaptOptions) loader(lex *lexicon.Lexicon, stderr io.Writer) (*adapt.Loader, error) {
 	var cfg adapt.Config
 	cfg.Unit, cfg.AgentID, cfg.Team = strings.TrimSpace(o.unit), strings.TrimSpace(o.agent), o.team
 	switch d := scoring.Direction(strings.ToLower(strings.TrimSpace(o.direction))); d {
@@ -71,10 +70,6 @@ func (o *adaptOptions) loader(stderr io.Writer) (*adapt.Loader, error) {
 		return nil, fmt.Errorf("--channel-agent: %d is not a channel number", o.agentChannel)
 	}
 	cfg.AgentChannel = o.agentChannel
-	lex, err := lexicon.Load(o.lexicon)
-	if err != nil {
-		return nil, fmt.Errorf("--lexicon: %w", err)
-	}
 	if cfg.Unit != "" {
 		if _, ok := lex.Unit(cfg.Unit); !ok {
 			fmt.Fprintf(stderr, "callqa: warning: --unit %q is not a unit of the lexicon (%s)\n", cfg.Unit, lex.Source)
@@ -89,8 +84,9 @@ func (o *adaptOptions) loader(stderr io.Writer) (*adapt.Loader, error) {
 }
 
 type convertOptions struct {
-	adapt  adaptOptions
-	outDir string
+	adapt   adaptOptions
+	outDir  string
+	lexicon string
 }
 
 func newConvertCmd() *cobra.Command {
@@ -118,11 +114,16 @@ status is 1.`,
 	}
 	o.adapt.register(cmd)
 	cmd.Flags().StringVarP(&o.outDir, "out", "o", "", "write each call to DIR/<call_id>.json instead of stdout")
+	cmd.Flags().StringVar(&o.lexicon, "lexicon", os.Getenv("CALLQA_LEXICON_DIR"), "folder whose lexicon files replace the embedded ones; its unit names help tell the agent in mono audio (env CALLQA_LEXICON_DIR)")
 	return cmd
 }
 
 func runConvert(stdout, stderr io.Writer, o convertOptions, paths []string) error {
-	l, err := o.adapt.loader(stderr)
+	lex, err := lexicon.Load(o.lexicon)
+	if err != nil {
+		return fmt.Errorf("--lexicon: %w", err)
+	}
+	l, err := o.adapt.loader(lex, stderr)
 	if err != nil {
 		return err
 	}
