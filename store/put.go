@@ -84,9 +84,12 @@ end
 // ARGV[11] engine version
 // ARGV[12] score
 //
+// It also moves the call's review adjustment and review indexes to the new
+// record (rv_refresh, reviews.go).
+//
 // Returns 0 when the stored score comes from a newer object (nothing
 // changes), 1 when the call was new, 2 when its old score was replaced.
-var putScript = redis.NewScript(luaApply + `
+var putScript = redis.NewScript(luaApply + luaReviews + `
 local old = redis.call('HMGET', KEYS[1], 'contrib', 'mtime')
 if old[2] and tonumber(old[2]) > tonumber(ARGV[5]) then
   return 0
@@ -97,6 +100,7 @@ if old[1] then
   result = 2
 end
 apply(ARGV[1], ARGV[2], cjson.decode(ARGV[4]), 1)
+rv_refresh(ARGV[1], ARGV[2], old[1], ARGV[4], ARGV[3])
 redis.call('HSET', KEYS[1],
   'record', ARGV[3], 'contrib', ARGV[4], 'mtime', ARGV[5], 'etag', ARGV[6],
   'object', ARGV[7], 'stored_at', ARGV[8], 'lexicon_version', ARGV[9],
@@ -105,7 +109,8 @@ redis.call('HSET', KEYS[2], ARGV[9], ARGV[3])
 return result
 `)
 
-// removeScript deletes a call, its history and its contribution.
+// removeScript deletes a call, its history and its contribution, and
+// withdraws its review adjustment (its decisions and audit trail stay).
 //
 // KEYS[1] the call hash (Keys.Call)
 // KEYS[2] the call's history hash (Keys.History)
@@ -113,11 +118,12 @@ return result
 // ARGV[2] call id
 //
 // Returns 1 when the call existed, 0 otherwise.
-var removeScript = redis.NewScript(luaApply + `
+var removeScript = redis.NewScript(luaApply + luaReviews + `
 local old = redis.call('HGET', KEYS[1], 'contrib')
 redis.call('DEL', KEYS[1], KEYS[2])
 if not old then return 0 end
 apply(ARGV[1], ARGV[2], cjson.decode(old), -1)
+rv_refresh(ARGV[1], ARGV[2], old, false, false)
 return 1
 `)
 
