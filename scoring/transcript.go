@@ -161,6 +161,14 @@ func ParseTranscript(name string, data []byte) (*Transcript, error) {
 type parser struct {
 	name string
 	data []byte
+	// at holds, per utterance, the offsets errors about it point to.
+	at []uttOffsets
+}
+
+// uttOffsets locate an utterance in the input: its first byte and its
+// start_ms key (the first byte when it has none).
+type uttOffsets struct {
+	elem, start int64
 }
 
 func (p *parser) errf(field string, offset int64, format string, args ...any) error {
@@ -230,8 +238,12 @@ func (p *parser) parse() (*Transcript, error) {
 	if _, err := dec.Token(); err != nil {
 		return nil, p.syntaxErr(dec, err)
 	}
+	end := dec.InputOffset()
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, p.errf("", dec.InputOffset(), "unexpected data after the transcript object")
+		// Point at the first byte after the object that is not space, not
+		// at the end of the object the decoder stopped at.
+		extra := skipSpace(p.data, end)
+		return nil, p.errf("", extra+1, "unexpected data after the transcript object")
 	}
 
 	for _, f := range []string{"call_id", "unit", "agent_id", "started_at", "utterances"} {
@@ -245,6 +257,15 @@ func (p *parser) parse() (*Transcript, error) {
 func (p *parser) syntaxErr(dec *json.Decoder, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
+		// The offset of a SyntaxError from a Decoder counts only the bytes
+		// it scanned as whole values, not those it read as tokens, so it
+		// points too early. A fresh scan of the whole input meets the same
+		// first bad byte and counts from the start.
+		var raw json.RawMessage
+		var full *json.SyntaxError
+		if errors.As(json.NewDecoder(bytes.NewReader(p.data)).Decode(&raw), &full) {
+			se = full
+		}
 		return p.errf("", se.Offset, "malformed JSON: %v", se)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -277,18 +298,27 @@ func (p *parser) setField(t *Transcript, key string, raw json.RawMessage, off in
 		}
 		t.AgentID = s
 	case "team":
+		if string(raw) == "null" {
+			return nil
+		}
 		s, err := p.str(key, raw, off)
 		if err != nil {
 			return err
 		}
 		t.Team = s
 	case "roles_note":
+		if string(raw) == "null" {
+			return nil
+		}
 		s, err := p.str(key, raw, off)
 		if err != nil {
 			return err
 		}
 		t.RolesNote = s
 	case "direction":
+		if string(raw) == "null" {
+			return nil
+		}
 		s, err := p.str(key, raw, off)
 		if err != nil {
 			return err
@@ -302,6 +332,9 @@ func (p *parser) setField(t *Transcript, key string, raw json.RawMessage, off in
 			return p.errf(key, off, "%q is not a direction (inbound or outbound)", truncate(s, 40))
 		}
 	case "hangup_by":
+		if string(raw) == "null" {
+			return nil
+		}
 		s, err := p.str(key, raw, off)
 		if err != nil {
 			return err
@@ -320,6 +353,11 @@ func (p *parser) setField(t *Transcript, key string, raw json.RawMessage, off in
 			return err
 		}
 		ts, err := time.Parse(time.RFC3339Nano, s)
+		if err == nil {
+			// time.Parse takes a zone offset of 24 hours (+24:00), which
+			// RFC 3339 does not allow and time.Time cannot write back.
+			_, err = ts.MarshalText()
+		}
 		if err != nil {
 			return p.errf(key, off, "%q is not an RFC 3339 time (e.g. 2026-11-22T09:30:00+08:00)", truncate(s, 40))
 		}
@@ -344,7 +382,9 @@ func (p *parser) setField(t *Transcript, key string, raw json.RawMessage, off in
 
 func (p *parser) str(field string, raw json.RawMessage, off int64) (string, error) {
 	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
+	// json.Unmarshal takes null into a string as "no change": reject it
+	// here so a required field given as null is named as such.
+	if err := json.Unmarshal(raw, &s); err != nil || jsonKind(raw) != "a string" {
 		return "", p.errf(field, off, "want a string, got %s", jsonKind(raw))
 	}
 	return s, nil
@@ -366,7 +406,9 @@ func (p *parser) millis(field string, raw json.RawMessage, off int64) (int64, er
 	var num json.Number
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	if err := dec.Decode(&num); err != nil {
+	// A json.Number also takes a string holding a number ("1200"): only a
+	// JSON number is a number here.
+	if err := dec.Decode(&num); err != nil || jsonKind(raw) != "a number" {
 		return 0, p.errf(field, off, "want a number of milliseconds, got %s", jsonKind(raw))
 	}
 	n, err := strconv.ParseInt(num.String(), 10, 64)
@@ -397,6 +439,7 @@ func (p *parser) parseUtterances(dec *json.Decoder, t *Transcript) error {
 		return p.errf("utterances", start, "want an array of utterances")
 	}
 	t.Utterances = t.Utterances[:0]
+	p.at = p.at[:0]
 	for i := 0; dec.More(); i++ {
 		if i >= MaxUtterances {
 			return p.errf("utterances", dec.InputOffset(), "more than %d utterances", MaxUtterances)
@@ -406,11 +449,12 @@ func (p *parser) parseUtterances(dec *json.Decoder, t *Transcript) error {
 		if err := dec.Decode(&raw); err != nil {
 			return p.syntaxErr(dec, err)
 		}
-		u, err := p.utterance(i, raw, off)
+		u, at, err := p.utterance(i, raw, off)
 		if err != nil {
 			return err
 		}
 		t.Utterances = append(t.Utterances, u)
+		p.at = append(p.at, at)
 	}
 	if _, err := dec.Token(); err != nil {
 		return p.syntaxErr(dec, err)
@@ -418,36 +462,47 @@ func (p *parser) parseUtterances(dec *json.Decoder, t *Transcript) error {
 	return nil
 }
 
-func (p *parser) utterance(i int, raw json.RawMessage, off int64) (Utterance, error) {
+func (p *parser) utterance(i int, raw json.RawMessage, off int64) (Utterance, uttOffsets, error) {
 	// off points just before the element; move it onto the element's first
 	// byte so the reported line is the element's own.
 	off = skipSpaceComma(p.data, off)
+	elem := uttOffsets{elem: off + 1, start: off + 1}
 	path := func(f string) string { return fmt.Sprintf("utterances[%d].%s", i, f) }
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
-		return Utterance{}, p.errf(fmt.Sprintf("utterances[%d]", i), off+1, "want an object, got %s", jsonKind(raw))
+		return Utterance{}, elem, p.errf(fmt.Sprintf("utterances[%d]", i), elem.elem, "want an object, got %s", jsonKind(raw))
 	}
+	// at is the offset of a field's key, so that an error names the line
+	// of the field even in an utterance spread over several lines.
+	keys := keyOffsets(raw)
+	at := func(f string) int64 {
+		if k, ok := keys[f]; ok {
+			return off + k
+		}
+		return elem.elem
+	}
+	elem.start = at("start_ms")
 	var u Utterance
 	sp, ok := fields["speaker"]
 	if !ok {
-		return u, p.errf(path("speaker"), off+1, "required field is missing")
+		return u, elem, p.errf(path("speaker"), elem.elem, "required field is missing")
 	}
-	s, err := p.str(path("speaker"), sp, off+1)
+	s, err := p.str(path("speaker"), sp, at("speaker"))
 	if err != nil {
-		return u, err
+		return u, elem, err
 	}
 	switch Speaker(s) {
 	case Agent, Customer, System, UnknownSpeaker:
 		u.Speaker = Speaker(s)
 	default:
-		return u, p.errf(path("speaker"), off+1, "%q is not a speaker (agent, customer, system or unknown)", truncate(s, 40))
+		return u, elem, p.errf(path("speaker"), at("speaker"), "%q is not a speaker (agent, customer, system or unknown)", truncate(s, 40))
 	}
 	txt, ok := fields["text"]
 	if !ok {
-		return u, p.errf(path("text"), off+1, "required field is missing")
+		return u, elem, p.errf(path("text"), elem.elem, "required field is missing")
 	}
-	if u.Text, err = p.str(path("text"), txt, off+1); err != nil {
-		return u, err
+	if u.Text, err = p.str(path("text"), txt, at("text")); err != nil {
+		return u, elem, err
 	}
 	st, hasStart := fields["start_ms"]
 	en, hasEnd := fields["end_ms"]
@@ -459,22 +514,48 @@ func (p *parser) utterance(i int, raw json.RawMessage, off int64) (Utterance, er
 	}
 	switch {
 	case hasStart && hasEnd:
-		if u.StartMS, err = p.millis(path("start_ms"), st, off+1); err != nil {
-			return u, err
+		if u.StartMS, err = p.millis(path("start_ms"), st, at("start_ms")); err != nil {
+			return u, elem, err
 		}
-		if u.EndMS, err = p.millis(path("end_ms"), en, off+1); err != nil {
-			return u, err
+		if u.EndMS, err = p.millis(path("end_ms"), en, at("end_ms")); err != nil {
+			return u, elem, err
 		}
 		if u.EndMS < u.StartMS {
-			return u, p.errf(path("end_ms"), off+1, "ends before it starts (%d < %d)", u.EndMS, u.StartMS)
+			return u, elem, p.errf(path("end_ms"), at("end_ms"), "ends before it starts (%d < %d)", u.EndMS, u.StartMS)
 		}
 		u.Timed = true
 	case hasStart:
-		return u, p.errf(path("end_ms"), off+1, "required when start_ms is given")
+		return u, elem, p.errf(path("end_ms"), at("start_ms"), "required when start_ms is given")
 	case hasEnd:
-		return u, p.errf(path("start_ms"), off+1, "required when end_ms is given")
+		return u, elem, p.errf(path("start_ms"), at("end_ms"), "required when end_ms is given")
 	}
-	return u, nil
+	return u, elem, nil
+}
+
+// keyOffsets returns, for each key of the JSON object raw, the offset in
+// raw just past the key. raw has been decoded once already.
+func keyOffsets(raw []byte) map[string]int64 {
+	m := map[string]int64{}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return m
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return m
+		}
+		k, ok := tok.(string)
+		if !ok {
+			return m
+		}
+		m[k] = dec.InputOffset()
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return m
+		}
+	}
+	return m
 }
 
 // checkUtterances enforces the rules that span utterances.
@@ -486,13 +567,13 @@ func (p *parser) checkUtterances(t *Transcript, off int64) error {
 	var prevStart int64
 	for i, u := range t.Utterances {
 		if u.Timed != timed {
-			return p.errf(fmt.Sprintf("utterances[%d]", i), -1,
+			return p.errf(fmt.Sprintf("utterances[%d]", i), p.at[i].elem,
 				"has %s while utterances[0] has %s: give times on every utterance or on none",
 				timesWord(u.Timed), timesWord(timed))
 		}
 		if timed {
 			if u.StartMS < prevStart {
-				return p.errf(fmt.Sprintf("utterances[%d].start_ms", i), -1,
+				return p.errf(fmt.Sprintf("utterances[%d].start_ms", i), p.at[i].start,
 					"utterances must be in time order (%d starts before the previous one at %d)", u.StartMS, prevStart)
 			}
 			prevStart = u.StartMS
@@ -506,6 +587,18 @@ func timesWord(timed bool) string {
 		return "times"
 	}
 	return "no times"
+}
+
+func skipSpace(data []byte, off int64) int64 {
+	for off < int64(len(data)) {
+		switch data[off] {
+		case ' ', '\t', '\n', '\r':
+			off++
+		default:
+			return off
+		}
+	}
+	return off
 }
 
 func skipSpaceComma(data []byte, off int64) int64 {
