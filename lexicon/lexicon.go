@@ -15,7 +15,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -205,10 +207,20 @@ func decodeStrict(file string, data []byte, v any) error {
 		if errors.Is(err, io.EOF) {
 			return &FileError{File: file, Msg: "file is empty"}
 		}
-		return &FileError{File: file, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		fe := &FileError{File: file, Msg: msg}
+		// yaml.v3 names the line in its message only; lift the first one
+		// into Line so callers can point at it.
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+			fe.Line, _ = strconv.Atoi(m[1])
+		}
+		return fe
 	}
 	return nil
 }
+
+// yamlLine finds the line a yaml.v3 error message names ("line 12: …").
+var yamlLine = regexp.MustCompile(`\bline (\d+):`)
 
 func (lex *Lexicon) parseUnits(data []byte) error {
 	var doc struct {

@@ -99,7 +99,10 @@ func (lex *Lexicon) parseSchemes(data []byte) error {
 		docs[d.ID] = d
 	}
 	lex.Schemes = make(map[string]*Scheme, len(docs))
-	for id := range docs {
+	// Resolve in file order, so that of several broken schemes the error
+	// names the first, the same one on every load.
+	for i := range doc.Schemes {
+		id := doc.Schemes[i].ID
 		s, err := resolveScheme(docs, id)
 		if err != nil {
 			return err
@@ -253,13 +256,18 @@ func (t thresholdsDoc) resolve(entry string) (Thresholds, error) {
 		return out, &FileError{File: "schemes.yaml", Entry: entry + " thresholds",
 			Msg: fmt.Sprintf("speech rate range %.2f–%.2f is empty", out.SpeechRateMin, out.SpeechRateMax)}
 	}
-	for name, v := range map[string]int64{
-		"ring_ms_per_ring": out.RingMSPerRing, "long_turn_ms": out.LongTurnMS, "interrupt_overlap_ms": out.InterruptOverlapMS,
-		"dead_air_ms": out.DeadAirMS, "long_turn_chars": int64(out.LongTurnChars), "confirm_within_turns": int64(out.ConfirmWithinTurns),
-		"repeat_min_digits": int64(out.RepeatMinDigits),
+	// A slice, not a map, so the first bad threshold is named every time.
+	for _, th := range []struct {
+		name string
+		v    int64
+	}{
+		{"ring_ms_per_ring", out.RingMSPerRing}, {"long_turn_chars", int64(out.LongTurnChars)},
+		{"long_turn_ms", out.LongTurnMS}, {"confirm_within_turns", int64(out.ConfirmWithinTurns)},
+		{"interrupt_overlap_ms", out.InterruptOverlapMS}, {"dead_air_ms", out.DeadAirMS},
+		{"repeat_min_digits", int64(out.RepeatMinDigits)},
 	} {
-		if v <= 0 {
-			return out, &FileError{File: "schemes.yaml", Entry: entry + " thresholds." + name, Msg: fmt.Sprintf("must be positive (got %d)", v)}
+		if th.v <= 0 {
+			return out, &FileError{File: "schemes.yaml", Entry: entry + " thresholds." + th.name, Msg: fmt.Sprintf("must be positive (got %d)", th.v)}
 		}
 	}
 	return out, nil
