@@ -40,6 +40,8 @@ func newRootCmd() *cobra.Command {
 		newEvalCmd(),
 		newConvertCmd(),
 		newWorkCmd(),
+		newBenchPipelineCmd(),
+		newGenCmd(),
 	)
 	return root
 }
