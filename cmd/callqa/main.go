@@ -40,7 +40,6 @@ func newRootCmd() *cobra.Command {
 		newEvalCmd(),
 		newConvertCmd(),
 		newWorkCmd(),
-		newBenchPipelineCmd(),
 		newGenCmd(),
 	)
 	return root
