@@ -45,17 +45,23 @@ func runEval(stdout, stderr io.Writer, goldenPath, lexDir string, verbose bool, 
 	if err != nil {
 		return err
 	}
-	files, err := expandPaths(paths)
+	engine, err := loadEngine(lexDir)
 	if err != nil {
 		return err
 	}
-	engine, err := loadEngine(lexDir)
+	var noFlags adaptOptions
+	noFlags.direction, noFlags.layout = "inbound", "auto"
+	loader, err := noFlags.loader(engine.Lexicon(), stderr)
+	if err != nil {
+		return err
+	}
+	items, err := loader.Expand(paths)
 	if err != nil {
 		return err
 	}
 	ours, naive := accuracy.NewReport(), accuracy.NewReport()
 	failed, unknown := 0, 0
-	for _, r := range scoreFiles(engine, files, runtime.GOMAXPROCS(0)) {
+	for _, r := range scoreItems(engine, loader, items, runtime.GOMAXPROCS(0)) {
 		if r.err != nil {
 			failed++
 			fmt.Fprintf(stderr, "callqa eval: %v\n", r.err)

@@ -6,17 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
+	"callqa/adapt"
 	"callqa/lexicon"
 	"callqa/scoring"
 )
@@ -39,20 +37,27 @@ type scoreOptions struct {
 	json    bool
 	lexicon string
 	workers int
+	adapt   adaptOptions
 }
 
 func newScoreCmd() *cobra.Command {
 	var o scoreOptions
 	cmd := &cobra.Command{
 		Use:   "score [flags] PATH...",
-		Short: "Score transcript files or folders offline, with no servers",
-		Long: `Score transcript files or folders offline, with the embedded lexicon (or one
-laid over it with --lexicon) and no servers.
+		Short: "Score calls offline, with no servers",
+		Long: `Score calls offline, with the embedded lexicon (or one laid over it with
+--lexicon) and no servers.
+
+PATH is a file or a folder of calls: transcript JSON v1, or vendor ASR
+results (Alibaba, Tencent, iFlytek lfasr, FunASR) with their switch CDRs
+and metadata paired by file name (<key>.asr.json + <key>.cdr.json +
+<key>.meta.json; see adapt/README.md). --unit, --agent and the other
+adapter flags fill in what a call's files do not say.
 
 Without --json it prints a table per call: the score, then each finding
 with its utterance, time and evidence. With --json it prints one JSON score
-record per call per line. A file that cannot be read or scored is reported
-on stderr with its path and reason; the other files are still scored and
+record per call per line. A call that cannot be read or scored is reported
+on stderr with its file and reason; the other calls are still scored and
 the exit status is 1.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -62,10 +67,11 @@ the exit status is 1.`,
 	cmd.Flags().BoolVar(&o.json, "json", false, "print one JSON score record per call per line")
 	cmd.Flags().StringVar(&o.lexicon, "lexicon", os.Getenv("CALLQA_LEXICON_DIR"), "folder whose lexicon files replace the embedded ones (env CALLQA_LEXICON_DIR)")
 	cmd.Flags().IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "calls scored in parallel")
+	o.adapt.register(cmd)
 	return cmd
 }
 
-// scored is the outcome of one input: a record, or the error that stopped it.
+// scored is the outcome of one call: a record, or the error that stopped it.
 type scored struct {
 	name   string
 	t      *scoring.Transcript
@@ -74,15 +80,19 @@ type scored struct {
 }
 
 func runScore(stdout, stderr io.Writer, o scoreOptions, paths []string) error {
-	files, err := expandPaths(paths)
-	if err != nil {
-		return err
-	}
 	engine, err := loadEngine(o.lexicon)
 	if err != nil {
 		return err
 	}
-	results := scoreFiles(engine, files, o.workers)
+	loader, err := o.adapt.loader(engine.Lexicon(), stderr)
+	if err != nil {
+		return err
+	}
+	items, err := loader.Expand(paths)
+	if err != nil {
+		return err
+	}
+	results := scoreItems(engine, loader, items, o.workers)
 
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
@@ -113,48 +123,10 @@ func runScore(stdout, stderr io.Writer, o scoreOptions, paths []string) error {
 	return nil
 }
 
-// expandPaths turns files and folders into the sorted list of JSON files
-// to score.
-func expandPaths(paths []string) ([]string, error) {
-	var files []string
-	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !info.IsDir() {
-			files = append(files, p)
-			continue
-		}
-		var found []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && strings.EqualFold(filepath.Ext(path), ".json") && !isGoldenFile(path) {
-				found = append(found, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("walk %s: %w", p, err)
-		}
-		sort.Strings(found)
-		files = append(files, found...)
-	}
-	return files, nil
-}
-
-// isGoldenFile reports whether a file in a folder is the corpus' expected
-// findings rather than a call.
-func isGoldenFile(path string) bool {
-	return filepath.Base(path) == "golden.json"
-}
-
-// scoreFiles scores the files on workers goroutines and returns the
-// results in the files' order.
-func scoreFiles(engine *scoring.Engine, files []string, workers int) []scored {
-	results := make([]scored, len(files))
+// scoreItems scores the calls on workers goroutines and returns the
+// results in the items' order.
+func scoreItems(engine *scoring.Engine, loader *adapt.Loader, items []adapt.Item, workers int) []scored {
+	results := make([]scored, len(items))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for w := 0; w < max(workers, 1); w++ {
@@ -162,11 +134,11 @@ func scoreFiles(engine *scoring.Engine, files []string, workers int) []scored {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i] = scoreFile(engine, files[i])
+				results[i] = scoreItem(engine, loader, items[i])
 			}
 		}()
 	}
-	for i := range files {
+	for i := range items {
 		next <- i
 	}
 	close(next)
@@ -174,14 +146,9 @@ func scoreFiles(engine *scoring.Engine, files []string, workers int) []scored {
 	return results
 }
 
-func scoreFile(engine *scoring.Engine, path string) scored {
-	r := scored{name: path}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		r.err = err
-		return r
-	}
-	t, err := scoring.ParseTranscript(path, data)
+func scoreItem(engine *scoring.Engine, loader *adapt.Loader, it adapt.Item) scored {
+	r := scored{name: it.Name()}
+	t, err := loader.Load(it)
 	if err != nil {
 		r.err = err
 		return r
@@ -191,7 +158,7 @@ func scoreFile(engine *scoring.Engine, path string) scored {
 	if err != nil {
 		var ie *scoring.InputError
 		if errors.As(err, &ie) && ie.File == "" {
-			ie.File = path
+			ie.File = r.name
 		}
 		r.err = err
 		return r
