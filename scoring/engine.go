@@ -68,6 +68,9 @@ func NewEngine(lex *lexicon.Lexicon, seg *Segmenter) (*Engine, error) {
 	return e, nil
 }
 
+// Segmenter returns the segmenter the engine matches words with.
+func (e *Engine) Segmenter() *Segmenter { return e.seg }
+
 // Lexicon returns the lexicon the engine scores with.
 func (e *Engine) Lexicon() *lexicon.Lexicon { return e.lex }
 

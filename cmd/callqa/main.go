@@ -40,6 +40,8 @@ func newRootCmd() *cobra.Command {
 		newEvalCmd(),
 		newConvertCmd(),
 		newWorkCmd(),
+		newBenchPipelineCmd(),
+		newBenchScoreCmd(),
 		newGenCmd(),
 	)
 	return root
