@@ -89,6 +89,8 @@ type call struct {
 	noAckAt                                          int
 	wantBackchannel                                  bool
 	exactNext                                        bool
+	interruptPending                                 bool // the next answer to the customer talks over them
+	closed                                           bool // the closing has begun
 	reportAt, complaintAt                            []int
 	ring                                             int64 // ring_ms; -1 when not recorded
 	late                                             bool  // answered after the ring limit
@@ -277,6 +279,36 @@ func (c *call) lineWhere(bank []string, keep func(string) bool) string {
 // say picks a customer line of bank and fills it in.
 func (c *call) say(bank []string) string { return c.fill(pick(&c.r, bank)) }
 
+// maxUtterances is the most utterances a call has.
+const maxUtterances = 30
+
+// room reports whether the call has room for n more utterances besides
+// the ones it still needs for its drawn violations and its closing:
+// optional exchanges and ASR splits keep a call within maxUtterances.
+func (c *call) room(n int) bool { return len(c.utts)+n+c.reserve() <= maxUtterances }
+
+// reserve counts the utterances the call still needs: a side exchange per
+// pending agent-speech violation, the unconfirmed callback number, a
+// lookup for pending dead air or profanity, and the closing.
+func (c *call) reserve() int {
+	n := 0
+	for _, k := range []int{vRhetorical, vEvasive, vUnable} {
+		if c.drawn[k] && !c.realized[k] {
+			n += 2
+		}
+	}
+	if c.drawn[vConfirm] && !c.realized[vConfirm] {
+		n += 3
+	}
+	if c.drawn[vDeadAir] && !c.realized[vDeadAir] || c.drawn[vProfanity] && !c.realized[vProfanity] {
+		n += 4
+	}
+	if !c.closed {
+		n += 3
+	}
+	return n
+}
+
 // add appends an utterance and returns its index.
 func (c *call) add(u utt) int {
 	if c.noAckPending && u.sp == scoring.Agent {
@@ -298,7 +330,7 @@ func (c *call) agentSays(text string) int {
 	if c.r.chance(0.06) {
 		text = dropPunct(text, c.r.chance(0.5))
 	}
-	if len(c.utts) < 24 && c.r.chance(0.08) {
+	if c.room(1) && c.r.chance(0.08) {
 		if a, b, ok := splitClause(text); ok && !c.g.bans.onlyAcks(a) {
 			i := c.add(utt{sp: scoring.Agent, text: a})
 			c.add(utt{sp: scoring.Agent, text: b})
@@ -326,7 +358,7 @@ func (c *call) custSays(text string) int {
 	if c.r.chance(0.1) {
 		text = dropPunct(text, c.r.chance(0.5))
 	}
-	if len(c.utts) < 24 && c.r.chance(0.12) {
+	if c.room(1) && c.r.chance(0.12) {
 		if a, b, ok := splitClause(text); ok {
 			c.add(utt{sp: scoring.Customer, text: a})
 			return c.add(utt{sp: scoring.Customer, text: b})
@@ -377,7 +409,11 @@ func (c *call) replyWhere(bank []string, keep func(string) bool) int {
 	if c.noAckPending {
 		c.noAckPending, c.exactNext = false, false
 		text := c.lineWhere(bank, func(t string) bool { return (keep == nil || keep(t)) && !b.clauseStartsWithAck(t) })
+		if c.interruptPending && hanCount(text) < minInterruptingChars {
+			text = c.line(interruptLeads) + text
+		}
 		i := c.agentExact(text)
+		c.interruptHere(i)
 		c.violate(vAck, lexicon.RuleListeningAcknowledge, c.noAckAt)
 		return i
 	}
@@ -409,10 +445,33 @@ func (c *call) respond(text string, exact bool) int {
 	if afterCustomer && (long || c.r.chance(0.45)) && !b.clauseStartsWithAck(text) {
 		text = c.ackPrefix() + text
 	}
+	if c.interruptPending && afterCustomer {
+		if hanCount(text) < minInterruptingChars {
+			text = c.line(interruptLeads) + text
+		}
+		i := c.agentExact(text)
+		c.interruptHere(i)
+		return i
+	}
 	if exact {
 		return c.agentExact(text)
 	}
 	return c.agentSays(text)
+}
+
+// interruptLeads lengthen a short answer that talks over the customer, so
+// the overlap lasts; none acknowledges.
+var interruptLeads = []string{"您说的这个情况我这边看一下,", "这个情况我这边看一下,"}
+
+// interruptHere makes agent utterance i, the answer to the statement, talk
+// over the customer for the timing.interrupt violation.
+func (c *call) interruptHere(i int) {
+	if !c.interruptPending {
+		return
+	}
+	c.interruptPending = false
+	c.utts[i].interrupt = true
+	c.violate(vInterrupt, lexicon.RuleTimingInterrupt, i)
 }
 
 var backchannels = []string{"嗯嗯", "嗯,对对", "对对对", "嗯嗯,是"}

@@ -251,7 +251,7 @@ func (c *call) lookup(found []string) int {
 			c.respond(c.line(bank), false)
 			silence = c.r.between64(2000, 9000)
 		}
-		if c.r.chance(0.4) {
+		if c.room(1) && c.r.chance(0.4) {
 			c.custSays(pick(&c.r, holdAnswers))
 		}
 	} else {
@@ -354,7 +354,7 @@ func (c *call) sides() {
 	if c.unit.kind == Heat {
 		hard = hardQuestionsHeat
 	}
-	if !c.curt && c.exempt(c.g.exempt.RemediedUncertainty) {
+	if !c.curt && c.exempt(c.g.exempt.RemediedUncertainty) && c.room(3) {
 		t := pick(&c.r, remedied)
 		if c.allowed(t) {
 			c.custSays(pick(&c.r, hard))
@@ -364,7 +364,7 @@ func (c *call) sides() {
 			c.custSays(pick(&c.r, okThanks))
 		}
 	}
-	if c.unit.kind == Power && c.exempt(c.g.exempt.WordBoundary) {
+	if c.unit.kind == Power && c.exempt(c.g.exempt.WordBoundary) && c.room(2) {
 		t := scrollNotice[0]
 		if c.allowed(t) {
 			i := c.respond(c.fill(t), true)
@@ -376,13 +376,13 @@ func (c *call) sides() {
 		c.custSays(pick(&c.r, rhetoricalQs))
 		i := c.respond(c.line(rhetoricals), true)
 		c.violate(vRhetorical, lexicon.RuleForbiddenRhetorical, i)
-		c.custSays(pick(&c.r, reactions))
+		c.react()
 	}
 	if c.drawn[vEvasive] {
 		c.custSays(pick(&c.r, sideQuestions))
 		i := c.respond(c.line(evasiveLines), true)
 		c.violate(vEvasive, lexicon.RuleForbiddenEvasive, i)
-		c.custSays(pick(&c.r, reactions))
+		c.react()
 	}
 	if c.drawn[vUnable] {
 		c.custExact(pick(&c.r, hard))
@@ -409,6 +409,13 @@ func (c *call) sides() {
 		// The agent's next turn must not make up for what is missing.
 		c.banCommit = c.banCommit || variant != 2
 		c.banApologyNext = true
+		c.react()
+	}
+}
+
+// react has the customer react to a side answer, when the call has room.
+func (c *call) react() {
+	if c.room(1) {
 		c.custSays(pick(&c.r, reactions))
 	}
 }
@@ -434,7 +441,7 @@ var (
 // callback asks the customer for a number to call back on and confirms it,
 // or, for the listening.confirm violation, does not.
 func (c *call) callback() {
-	if !c.drawn[vConfirm] && !(c.topic.callback && c.r.chance(0.5)) && !c.r.chance(0.1) {
+	if !c.drawn[vConfirm] && (!c.room(4) || !(c.topic.callback && c.r.chance(0.5)) && !c.r.chance(0.1)) {
 		return
 	}
 	if c.curt {
@@ -461,8 +468,10 @@ func (c *call) plainAck(t string) bool { return !containsAny(t, c.g.bans.confirm
 // the system ends the call.
 func (c *call) closing() {
 	// The question is always asked when the informal-address violation
-	// may need it as the utterance to say 你 in.
-	if c.r.chance(0.7) || c.drawn[vInformal] {
+	// may need it as the utterance to say 你 in, and before a missing
+	// farewell, so the agent's last turn is not the thanks of the script.
+	c.closed = true
+	if c.r.chance(0.7) || c.drawn[vInformal] || c.drawn[vFarewell] {
 		switch {
 		case c.curt:
 			c.respond(c.line(askMoreCurt), false)
@@ -484,7 +493,7 @@ func (c *call) closing() {
 	default:
 		c.respond(c.line(farewells), false)
 	}
-	if c.r.chance(0.55) {
+	if c.room(1) && c.r.chance(0.55) {
 		c.custSays(pick(&c.r, custBye))
 	}
 	if c.hangup == scoring.HangupSystem {

@@ -17,7 +17,8 @@ const (
 
 // timing gives every utterance its start and end: 200–900 ms between
 // turns, less between the pieces of one turn, the silences the lookups
-// asked for, a backchannel over the customer, and the interrupt violation.
+// asked for, a backchannel over the customer, and the interrupt the
+// dialogue placed.
 func (c *call) timing() {
 	agentLo, agentHi := agentRateMin, agentRateMax
 	if c.drawn[vRate] {
@@ -30,15 +31,6 @@ func (c *call) timing() {
 	}
 	agentRate := c.r.uniform(agentLo, agentHi)
 	custRate := c.r.uniform(custRateMin, custRateMax)
-
-	interruptAt := -1
-	if c.drawn[vInterrupt] {
-		interruptAt = c.interruptSite()
-		if interruptAt >= 0 {
-			c.utts[interruptAt].interrupt = true
-			c.violate(vInterrupt, lexicon.RuleTimingInterrupt, interruptAt)
-		}
-	}
 
 	var latest int64 // the latest end so far
 	t := c.r.between64(0, 600)
@@ -78,7 +70,7 @@ func (c *call) timing() {
 		case u.interrupt:
 			prev := c.utts[i-1]
 			span := prev.end - prev.start
-			overlap := c.r.between64(1200, min(2500, span-300))
+			overlap := c.r.between64(1200, min(2500, span-300, dur-100))
 			u.start = prev.end - overlap
 		case u.silence > 0:
 			u.start = latest + u.silence
@@ -92,28 +84,14 @@ func (c *call) timing() {
 	}
 }
 
-// interruptSite picks an agent utterance that follows a customer utterance
-// long enough to be talked over by more than a second, or returns -1.
-func (c *call) interruptSite() int {
-	n := len(c.utts)
-	off := c.r.intn(max(n, 1))
-	for k := 0; k < n; k++ {
-		i := (off + k) % n
-		if i == 0 || c.utts[i].sp != scoring.Agent || c.utts[i-1].sp != scoring.Customer ||
-			c.utts[i].backchannel || c.utts[i].silence > 0 {
-			continue
-		}
-		if hanCount(c.utts[i-1].text) >= 5 && !c.g.bans.onlyAcks(c.utts[i].text) {
-			return i
-		}
-	}
-	return -1
-}
-
 // minInterruptedChars is the shortest customer utterance a backchannel is
 // spoken over: at the fastest customer rate it lasts over 2.5 s, room for
 // 1.1–1.4 s of 嗯嗯 inside it.
 const minInterruptedChars = 15
+
+// minInterruptingChars is the shortest agent utterance an interrupt is
+// made of: at the fastest rate it still lasts the 1.3 s the overlap needs.
+const minInterruptingChars = 12
 
 // minInterruptedMS is how long a customer utterance that the agent
 // interrupts lasts at least: the customer drawls a little, room for an

@@ -131,6 +131,9 @@ func (c *call) state(bank []string, exact bool) int {
 	if c.drawn[vAck] && !c.realized[vAck] {
 		c.noAckAt, c.noAckPending = i, true
 	}
+	if c.drawn[vInterrupt] && !c.realized[vInterrupt] {
+		c.interruptPending = true
+	}
 	return i
 }
 
@@ -270,7 +273,7 @@ var (
 // when the customer does not know it, by address), or by address, and
 // confirm what the customer gives.
 func (c *call) identify(byAddress bool) {
-	if !byAddress && !c.curt && c.exempt(c.g.exempt.OtherSubject) && c.allowed(otherSubject) {
+	if !byAddress && !c.curt && c.exempt(c.g.exempt.OtherSubject) && c.allowed(otherSubject) && c.room(2) {
 		c.reply(askAcct)
 		c.custSays(pick(&c.r, noAcct))
 		i := c.respond(otherSubject, true)

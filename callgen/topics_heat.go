@@ -126,7 +126,7 @@ func heatFee(c *call) {
 		c.state(feeAsk, false)
 		c.identify(false)
 		c.lookup(feeFound)
-		if c.r.chance(0.5) {
+		if c.room(2) && c.r.chance(0.5) {
 			c.custSays("这个是怎么算的?")
 			c.reply(feeRule)
 		}
@@ -139,7 +139,7 @@ func heatFee(c *call) {
 func install(c *call) {
 	c.state(installAsk, false)
 	c.reply(installNeed)
-	if c.r.chance(0.5) {
+	if c.room(8) && c.r.chance(0.5) {
 		if !c.curt && c.exempt(c.g.exempt.PoliteQuestion) {
 			i := c.agentExact(pick(&c.r, installWhen))
 			c.hardNegative("polite_question", lexicon.RuleForbiddenEvasive, i)

@@ -38,7 +38,7 @@ var (
 	noticeOK        = []string{"好的,知道了。", "行,我提前准备一下。"}
 	noticeSorry     = []string{"给您带来不便,敬请谅解。", "给您添麻烦了,谢谢您的理解。"}
 	remindHowMuch   = []string{"哦,我忘了,多少钱啊?", "是吗?我以为交过了,多少钱?"}
-	remindAmount    = []string{"一共是{amount}。", "金额是{amount}。"}
+	remindAmount    = []string{"我这边系统里显示一共是{amount}。", "金额是{amount},您方便的时候交一下就行。"}
 	remindWillPay   = []string{"好,我今天就交。", "行,我待会儿就交。"}
 	remindWays      = []string{"好的,您可以通过手机APP或者微信公众号缴纳,也可以去营业厅。", "好的,手机上就能交,很方便。"}
 	appointmentWhen = []string{"不知道您这周哪天方便?", "不知道您这周什么时候方便?"}

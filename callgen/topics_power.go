@@ -139,7 +139,7 @@ func bill(c *call) {
 	}
 	c.identify(false)
 	c.lookup(billFound)
-	if c.r.chance(0.5) {
+	if c.room(2) && c.r.chance(0.5) {
 		c.custSays(pick(&c.r, billWhy))
 		c.reply(billExplain)
 	}
@@ -163,11 +163,11 @@ func transfer(c *call) {
 	c.reply(transferNeed)
 	c.custSays(pick(&c.r, onlineAsk))
 	c.reply(onlineYes)
-	if c.r.chance(0.5) {
+	if c.room(2) && c.r.chance(0.5) {
 		c.custSays(pick(&c.r, howLong))
 		c.reply(transferTime)
 	}
-	if c.r.chance(0.5) {
+	if c.room(8) && c.r.chance(0.5) {
 		c.identify(false)
 		c.lookup([]string{"查到了,您这个户可以办理过户。", "这个户可以过户。"})
 	}
@@ -188,7 +188,7 @@ func timeOfUse(c *call) {
 	c.reply(touExplain)
 	c.custSays(pick(&c.r, touWorth))
 	c.reply(touAnswer)
-	if c.r.chance(0.5) {
+	if c.room(8) && c.r.chance(0.5) {
 		c.identify(false)
 		c.lookup([]string{"您家目前还没有开通峰谷电价。", "您家已经是峰谷电价了。", "还没开通峰谷电价。"})
 	}
@@ -232,8 +232,8 @@ func complaint(c *call) {
 	i := c.state(bank, true)
 	c.complained(i)
 	// The restating needs the agent's reply right after the quote, so it
-	// leaves the statement of a listening.acknowledge violation alone.
-	if !c.drawn[vAck] && c.exempt(c.g.exempt.ReportedSpeech) {
+	// leaves alone a statement that a violation answers.
+	if !c.drawn[vAck] && !c.drawn[vInterrupt] && c.exempt(c.g.exempt.ReportedSpeech) {
 		q := quotes[c.r.intn(len(quotes))]
 		c.custExact(q.cust)
 		j := c.respond(q.agent, true)
