@@ -1,7 +1,7 @@
 package scoring
 
 import (
-	"sort"
+	"slices"
 	"unicode/utf8"
 
 	"callqa/lexicon"
@@ -32,8 +32,10 @@ type utt struct {
 	// sentenceEnd marks view boundaries that end a sentence (。？！；).
 	sentenceEnd []bool
 	hits        []hit
-	// hanDigits counts the Han characters and digits spoken.
+	// hanDigits counts the Han characters and digits spoken, digits the
+	// digits alone.
 	hanDigits int
+	digits    int
 	// hasFillerAck reports a filler that is also an acknowledgement (嗯).
 	hasFillerAck bool
 }
@@ -45,6 +47,7 @@ type analyzer struct {
 	runeAt []int32 // byte offset in viewStr → rune offset
 	sound  []byte
 	bounds []bool
+	orig   []rune
 }
 
 var sentenceEnders = map[rune]bool{'。': true, '？': true, '！': true, '?': true, '!': true, '；': true, ';': true, '…': true}
@@ -56,7 +59,11 @@ var sentenceEnders = map[rune]bool{'。': true, '？': true, '！': true, '?': t
 func (a *analyzer) analyze(index int, u *Utterance, wanted []bool, fillerAcks map[rune]bool) *utt {
 	x := &utt{index: index, speaker: u.Speaker, src: u}
 	a.c.norm.NormalizeInto(&x.norm, u.Text)
-	origRunes := []rune(u.Text)
+	a.orig = a.orig[:0]
+	for _, r := range u.Text {
+		a.orig = append(a.orig, r)
+	}
+	origRunes := a.orig
 	n := len(x.norm.Runes)
 	x.view = make([]rune, 0, n)
 	x.viewNorm = make([]int32, 0, n+1)
@@ -82,7 +89,10 @@ func (a *analyzer) analyze(index int, u *Utterance, wanted []bool, fillerAcks ma
 			x.viewNorm = append(x.viewNorm, int32(i))
 			x.sentenceEnd = append(x.sentenceEnd, end)
 			continue
-		case textnorm.Han, textnorm.Digit:
+		case textnorm.Digit:
+			x.hanDigits++
+			x.digits++
+		case textnorm.Han:
 			x.hanDigits++
 		}
 		x.view = append(x.view, r)
@@ -95,11 +105,11 @@ func (a *analyzer) analyze(index int, u *Utterance, wanted []bool, fillerAcks ma
 	a.findExact(x, wanted)
 	a.findSound(x, wanted)
 	a.checkBoundaries(x)
-	sort.Slice(x.hits, func(i, j int) bool {
-		if x.hits[i].start != x.hits[j].start {
-			return x.hits[i].start < x.hits[j].start
+	slices.SortFunc(x.hits, func(a, b hit) int {
+		if a.start != b.start {
+			return int(a.start - b.start)
 		}
-		return x.hits[i].end > x.hits[j].end
+		return int(b.end - a.end)
 	})
 	return x
 }

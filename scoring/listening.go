@@ -184,6 +184,9 @@ func (c *call) confirmItems(u *utt) []confirmItem {
 		{lexicon.PatternAddress, "地址"},
 	}
 	for _, s := range sets {
+		if s.set != lexicon.PatternAddress && u.digits == 0 {
+			continue // numbers need digits
+		}
 		for _, h := range patternHits(u, c.e.c.patterns[s.set]) {
 			if taken(h) {
 				continue

@@ -39,6 +39,9 @@ func checkInformalAddress(c *call) {
 			if h.list != c.ids.informal || u.inside(h, c.ids.greetings) || c.reported(u, h) {
 				continue
 			}
+			if int(h.end) < len(u.view) && u.view[h.end] == '们' {
+				continue // plural 你们 addresses no one customer
+			}
 			c.finding(lexicon.RulePoliteInformalAddress, i, &h, "")
 			break
 		}
