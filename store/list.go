@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -347,12 +348,24 @@ func groupByUnit(n int, unit func(int) string) map[string][]int {
 	return out
 }
 
-// matches reports whether a call passes the query's filters.
+// Matches reports whether a call passes the query's filters (all but
+// Units). An unset ScoreMax (with ScoreMin 0) bounds nothing.
+func (q ListQuery) Matches(it *ListItem) bool {
+	return q.matches(it, nil)
+}
+
 func (q ListQuery) matches(it *ListItem, teams map[string]bool) bool {
+	if q.ScoreMax == 0 && q.ScoreMin == 0 {
+		q.ScoreMax = 100
+	}
+	inTeams := teams[it.Team]
+	if teams == nil && q.Teams != nil {
+		inTeams = slices.Contains(q.Teams, it.Team)
+	}
 	switch {
 	case q.Agent != "" && it.Agent != q.Agent,
 		q.Team != "" && it.Team != q.Team,
-		q.Teams != nil && !teams[it.Team],
+		q.Teams != nil && !inTeams,
 		q.Rule != "" && it.Rules[q.Rule] == 0,
 		q.From != "" && it.Day < q.From,
 		q.To != "" && it.Day > q.To,
@@ -370,6 +383,16 @@ func (q ListQuery) matches(it *ListItem, teams map[string]bool) bool {
 		return it.Overturned
 	}
 	return true
+}
+
+// ListItem returns the listing fields of one call of unit, or nil when it
+// has no score.
+func (s *Store) ListItem(ctx context.Context, unit, callID string) (*ListItem, error) {
+	items, err := s.listItems(ctx, unit, []string{callID})
+	if err != nil {
+		return nil, opErr("store.ListItem", err)
+	}
+	return items[0], nil
 }
 
 // listItems reads the listing fields of calls of unit; a call that is

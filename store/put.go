@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -163,29 +164,24 @@ func (o Outcome) String() string {
 	return "outcome(" + strconv.Itoa(int(o)) + ")"
 }
 
-// ScoreEvent is what the scores stream announces for each stored score.
-type ScoreEvent struct {
-	CallID  string
-	Unit    string
-	AgentID string
-	Team    string
-	Score   int
-	Passed  bool
-	// StoredAt is when the score was stored.
-	StoredAt time.Time
-}
-
 // Put stores rec as the call's latest score, computed from src, and moves
 // the call's contribution to the aggregates in the same atomic step: the
 // old contribution, if any, is subtracted and the new one added. Put is
 // idempotent: putting the same record again leaves every aggregate as it
 // was. A record from an object older than the stored one is refused with
-// outcome Stale. A stored score is announced on the scores stream.
+// outcome Stale. Put does not announce the score; see Announcement.
 //
-// A call keeps one unit; when a new record names another unit than the
-// stored one, Put first removes the call from the old unit. Writes of one
-// call with different units must not run concurrently.
+// A call keeps one unit. When a new record names another unit than the
+// stored one, Put removes the call from the old unit after storing it in
+// the new one and then repoints the call's locator; if the process dies in
+// between, the call counts in both units until the same Put is retried
+// (the worker retries every unacknowledged message). Writes of one call
+// with different units must not run concurrently.
 func (s *Store) Put(ctx context.Context, rec *scoring.Record, src Source) (Outcome, error) {
+	return s.put(ctx, rec, src, false)
+}
+
+func (s *Store) put(ctx context.Context, rec *scoring.Record, src Source, loaded bool) (Outcome, error) {
 	const op = "store.Put"
 	if err := validateRecord(rec); err != nil {
 		return Stale, opErr(op, err)
@@ -198,54 +194,52 @@ func (s *Store) Put(ctx context.Context, rec *scoring.Record, src Source) (Outco
 	if err != nil {
 		return Stale, opErr(op, fmt.Errorf("encode record %s: %w", rec.CallID, err))
 	}
-	if err := s.locate(ctx, rec.CallID, rec.Unit); err != nil {
-		return Stale, opErr(op, err)
+	// One round trip: point a new call's locator at its unit, read where
+	// the call was stored before, and store the score.
+	var located *redis.StringCmd
+	var put *redis.Cmd
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSetNX(ctx, s.keys.Locator(), rec.CallID, rec.Unit)
+		located = p.HGet(ctx, s.keys.Locator(), rec.CallID)
+		p.SAdd(ctx, s.keys.Units(), rec.Unit)
+		put = putScript.EvalSha(ctx, p,
+			[]string{s.keys.Call(rec.Unit, rec.CallID), s.keys.History(rec.Unit, rec.CallID)},
+			s.keys.UnitPrefix(rec.Unit), rec.CallID, recJSON, contrib,
+			src.Modified.UnixMilli(), src.ETag, src.Object, time.Now().UnixMilli(),
+			rec.LexiconVersion, rec.SchemeVersion, rec.EngineVersion, rec.Score,
+		)
+		return nil
+	})
+	if isNoScript(err) && !loaded {
+		// Redis does not hold the script yet (or lost it in a restart):
+		// load it and write again.
+		if lerr := putScript.Load(ctx, s.rdb).Err(); lerr != nil {
+			return Stale, opErrf(op, "load the put script: %w", lerr)
+		}
+		return s.put(ctx, rec, src, true)
 	}
-	now := time.Now()
-	res, err := putScript.Run(ctx, s.rdb,
-		[]string{s.keys.Call(rec.Unit, rec.CallID), s.keys.History(rec.Unit, rec.CallID)},
-		s.keys.UnitPrefix(rec.Unit), rec.CallID, recJSON, contrib,
-		src.Modified.UnixMilli(), src.ETag, src.Object, now.UnixMilli(),
-		rec.LexiconVersion, rec.SchemeVersion, rec.EngineVersion, rec.Score,
-	).Int()
 	if err != nil {
 		return Stale, opErrf(op, "store call %s: %w", rec.CallID, err)
 	}
-	out := Outcome(res)
-	if out == Stale {
-		return out, nil
+	res, err := put.Int()
+	if err != nil {
+		return Stale, opErrf(op, "store call %s: %w", rec.CallID, err)
 	}
-	if err := s.announce(ctx, rec, now); err != nil {
-		return out, opErr(op, err)
+	if old := located.Val(); old != rec.Unit {
+		if _, err := s.remove(ctx, old, rec.CallID); err != nil {
+			return Stale, opErrf(op, "move call %s from unit %s to %s: %w", rec.CallID, old, rec.Unit, err)
+		}
+		if err := s.rdb.HSet(ctx, s.keys.Locator(), rec.CallID, rec.Unit).Err(); err != nil {
+			return Stale, opErrf(op, "move call %s from unit %s to %s: %w", rec.CallID, old, rec.Unit, err)
+		}
 	}
-	return out, nil
+	return Outcome(res), nil
 }
 
-// locate points the locator at unit for callID, first removing the call
-// from the unit it was stored under before, if that is another. The order
-// (remove, repoint, then store) makes a retry after a crash at any point
-// end in the same state.
-func (s *Store) locate(ctx context.Context, callID, unit string) error {
-	var old *redis.StringCmd
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSetNX(ctx, s.keys.Locator(), callID, unit)
-		old = p.HGet(ctx, s.keys.Locator(), callID)
-		p.SAdd(ctx, s.keys.Units(), unit)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("locate call %s: %w", callID, err)
-	}
-	if old.Val() == unit {
-		return nil
-	}
-	if _, err := s.remove(ctx, old.Val(), callID); err != nil {
-		return fmt.Errorf("move call %s from unit %s to %s: %w", callID, old.Val(), unit, err)
-	}
-	if err := s.rdb.HSet(ctx, s.keys.Locator(), callID, unit).Err(); err != nil {
-		return fmt.Errorf("move call %s from unit %s to %s: %w", callID, old.Val(), unit, err)
-	}
-	return nil
+// isNoScript reports whether err is Redis's NOSCRIPT error: EVALSHA of a
+// script Redis does not hold.
+func isNoScript(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
 }
 
 // Remove deletes a call's score, history and contribution. It reports
@@ -279,23 +273,40 @@ func (s *Store) remove(ctx context.Context, unit, callID string) (bool, error) {
 	return n == 1, nil
 }
 
-// announce adds a stored score to the scores stream. Announcements are at
-// least once: a retried Put announces again.
-func (s *Store) announce(ctx context.Context, rec *scoring.Record, at time.Time) error {
-	err := s.rdb.XAdd(ctx, &redis.XAddArgs{
-		Stream: s.keys.Scores(),
-		MaxLen: s.scoresMaxLen,
-		Approx: true,
-		Values: []any{
-			"call_id", rec.CallID, "unit", rec.Unit, "agent_id", rec.AgentID,
-			"team", rec.Team, "score", rec.Score, "passed", boolInt(rec.Passed),
-			"stored_at", at.UnixMilli(),
-		},
-	}).Err()
-	if err != nil {
-		return fmt.Errorf("announce score of %s: %w", rec.CallID, err)
+// Announcement is a stored score to announce on the scores stream.
+type Announcement struct {
+	values []any
+}
+
+// Announcement returns the announcement of rec after a Put with outcome
+// out, or nil for a stale record, which was not stored.
+func (s *Store) Announcement(rec *scoring.Record, out Outcome) *Announcement {
+	if out == Stale {
+		return nil
 	}
-	return nil
+	return &Announcement{values: []any{
+		"call_id", rec.CallID, "unit", rec.Unit, "agent_id", rec.AgentID,
+		"team", rec.Team, "score", rec.Score, "passed", boolInt(rec.Passed),
+		"stored_at", time.Now().UnixMilli(),
+	}}
+}
+
+// addAnnouncement queues a on p for the scores stream.
+func (s *Store) addAnnouncement(ctx context.Context, p redis.Pipeliner, a *Announcement) {
+	p.XAdd(ctx, &redis.XAddArgs{Stream: s.keys.Scores(), MaxLen: s.scoresMaxLen, Approx: true, Values: a.values})
+}
+
+// Announce adds a to the scores stream; a nil a is nothing to announce.
+// Announcements are at least once: a retried write announces again.
+func (s *Store) Announce(ctx context.Context, a *Announcement) error {
+	if a == nil {
+		return nil
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		s.addAnnouncement(ctx, p, a)
+		return nil
+	})
+	return opErr("store.Announce", err)
 }
 
 func boolInt(b bool) int {

@@ -43,6 +43,7 @@ type QueueOptions struct {
 // consumer group, fed by MinIO's events and the reconciling scan, with a
 // dead-letter stream and a mark per object of the last version handled.
 type Queue struct {
+	store      *Store
 	rdb        redis.UniversalClient
 	keys       QueueKeys
 	group      string
@@ -61,7 +62,7 @@ func (s *Store) Queue(opts QueueOptions) *Queue {
 	if opts.DeadMaxLen <= 0 {
 		opts.DeadMaxLen = 100000
 	}
-	return &Queue{rdb: s.rdb, keys: s.keys.Queue(opts.EventsKey, opts.Bucket),
+	return &Queue{store: s, rdb: s.rdb, keys: s.keys.Queue(opts.EventsKey, opts.Bucket),
 		group: opts.Group, bucket: opts.Bucket, deadMaxLen: opts.DeadMaxLen}
 }
 
@@ -267,6 +268,40 @@ func (q *Queue) Done(ctx context.Context, msg Message, etag string) error {
 		q.group, msg.ID, msg.Object, etag, time.Now().UnixMilli()).Err()
 	if err != nil {
 		return opErrf("store.Queue.Done", "acknowledge %s (%s): %w", msg.ID, msg.Object, err)
+	}
+	return nil
+}
+
+// Finish announces a stored score (a may be nil) and acknowledges msg as
+// Done does, in one round trip. The announcement goes first and is at
+// least once: when the acknowledgement fails, the message is processed and
+// announced again.
+func (q *Queue) Finish(ctx context.Context, msg Message, etag string, a *Announcement) error {
+	return q.finish(ctx, msg, etag, a, false)
+}
+
+func (q *Queue) finish(ctx context.Context, msg Message, etag string, a *Announcement, loaded bool) error {
+	var done *redis.Cmd
+	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if a != nil {
+			q.store.addAnnouncement(ctx, p, a)
+		}
+		done = doneScript.EvalSha(ctx, p, []string{q.keys.Stream, q.keys.Marks},
+			q.group, msg.ID, msg.Object, etag, time.Now().UnixMilli())
+		return nil
+	})
+	if isNoScript(err) && !loaded {
+		if lerr := doneScript.Load(ctx, q.rdb).Err(); lerr != nil {
+			return opErrf("store.Queue.Finish", "load the done script: %w", lerr)
+		}
+		// Announcing twice is allowed; acknowledging twice is harmless.
+		return q.finish(ctx, msg, etag, a, true)
+	}
+	if err == nil {
+		err = done.Err()
+	}
+	if err != nil {
+		return opErrf("store.Queue.Finish", "acknowledge %s (%s): %w", msg.ID, msg.Object, err)
 	}
 	return nil
 }

@@ -13,20 +13,14 @@ import (
 const readBlock = 2 * time.Second
 
 // consume reads new messages of the work stream as this worker's consumer
-// and processes each in its own goroutine, never more than Config.Workers
-// at once. It reads only as many messages as it has free slots, so that a
-// message does not wait in this worker while another could take it.
-// Messages are processed under work; consume stops reading when ctx is
-// done.
-func (w *Worker) consume(ctx, work context.Context) {
+// into jobs until ctx is done. It reads only as many messages as jobs has
+// room for, so that at most Config.Workers messages wait in this worker
+// besides those being processed.
+func (w *Worker) consume(ctx context.Context, jobs chan<- store.Message) {
 	failures := 0
-	for {
-		n := w.acquire(ctx)
-		if n == 0 {
-			return
-		}
+	for ctx.Err() == nil {
+		n := max(cap(jobs)-len(jobs), 1)
 		msgs, err := w.queue.Read(ctx, w.cfg.Consumer, int64(n), readBlock)
-		w.release(n - len(msgs))
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -36,26 +30,22 @@ func (w *Worker) consume(ctx, work context.Context) {
 			continue
 		}
 		failures = 0
-		for _, m := range msgs {
-			w.dispatch(ctx, work, m)
+		if !send(ctx, jobs, msgs) {
+			return
 		}
 	}
 }
 
 // claimLoop takes over, every half visibility timeout, the messages that
 // other consumers (dead workers) left unacknowledged for longer than
-// Config.ClaimAfter, and processes them like new ones.
-func (w *Worker) claimLoop(ctx, work context.Context) {
+// Config.ClaimAfter, and hands them to jobs like new ones.
+func (w *Worker) claimLoop(ctx context.Context, jobs chan<- store.Message) {
 	interval := max(w.cfg.ClaimAfter/2, 100*time.Millisecond)
 	failures := 0
 	for sleep(ctx, interval) {
 		for {
-			n := w.acquire(ctx)
-			if n == 0 {
-				return
-			}
+			n := max(cap(jobs)-len(jobs), 1)
 			msgs, err := w.queue.Claim(ctx, w.cfg.Consumer, w.cfg.ClaimAfter, int64(n))
-			w.release(n - len(msgs))
 			if err != nil {
 				if ctx.Err() != nil {
 					return
@@ -69,12 +59,38 @@ func (w *Worker) claimLoop(ctx, work context.Context) {
 				w.metrics.claimed.Inc()
 				w.log.Info("claimed a message left by another worker", slog.String("object", m.Object),
 					slog.String("message_id", m.ID), slog.Int64("deliveries", m.Deliveries))
-				w.dispatch(ctx, work, m)
+			}
+			if !send(ctx, jobs, msgs) {
+				return
 			}
 			if len(msgs) < n {
 				break
 			}
 		}
+	}
+}
+
+// send hands msgs to jobs, and reports false when ctx ended first; the
+// messages not handed over stay pending and are claimed later.
+func send(ctx context.Context, jobs chan<- store.Message, msgs []store.Message) bool {
+	for _, m := range msgs {
+		select {
+		case jobs <- m:
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
+}
+
+// scorerLoop processes messages from jobs until jobs is closed. Once ctx is
+// done it processes no new message: those still in jobs stay pending.
+func (w *Worker) scorerLoop(ctx, work context.Context, jobs <-chan store.Message) {
+	for m := range jobs {
+		if ctx.Err() != nil {
+			continue
+		}
+		w.process(ctx, work, m)
 	}
 }
 
@@ -91,41 +107,4 @@ func (w *Worker) readFailed(ctx context.Context, op string, err error, failures 
 		}
 	}
 	sleep(ctx, wait)
-}
-
-// acquire waits for at least one free processing slot and then takes all
-// free ones; it returns how many it took, 0 when ctx ended first.
-func (w *Worker) acquire(ctx context.Context) int {
-	select {
-	case w.slots <- struct{}{}:
-	case <-ctx.Done():
-		return 0
-	}
-	n := 1
-	for n < cap(w.slots) {
-		select {
-		case w.slots <- struct{}{}:
-			n++
-		default:
-			return n
-		}
-	}
-	return n
-}
-
-// release frees n slots.
-func (w *Worker) release(n int) {
-	for range n {
-		<-w.slots
-	}
-}
-
-// dispatch processes m in a new goroutine holding one slot.
-func (w *Worker) dispatch(ctx, work context.Context, m store.Message) {
-	w.inflight.Add(1)
-	go func() {
-		defer w.inflight.Done()
-		defer w.release(1)
-		w.process(ctx, work, m)
-	}()
 }

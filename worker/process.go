@@ -72,26 +72,13 @@ func (w *Worker) process(ctx, work context.Context, m store.Message) {
 	}
 }
 
-// attempt processes m once: it skips a version already handled, fetches
-// the object's current version, decodes and scores it, stores the score
-// and acknowledges m. It returns a *poisonError for input no retry can fix
+// attempt processes m once: it fetches the object's current version,
+// decodes and scores it, stores the score and acknowledges m. Versions
+// already handled are kept out of the stream when they are queued (see
+// store.Queue.MoveEvents and Enqueue), so attempt does not look them up
+// again; a rare duplicate is scored again and stored idempotently. It returns a *poisonError for input no retry can fix
 // and a *stageError for a transient failure.
 func (w *Worker) attempt(ctx context.Context, m store.Message, log *slog.Logger) error {
-	if !m.Force && m.ETag != "" {
-		marks, err := w.queue.Marks(ctx, []string{m.Object})
-		if err != nil {
-			return &stageError{"dedup", err}
-		}
-		if mk := marks[0]; mk.ETag == m.ETag && (mk.State == store.Scored || mk.State == store.Dead) {
-			if err := w.queue.Done(ctx, m, ""); err != nil {
-				return &stageError{"ack", err}
-			}
-			w.metrics.skipped.WithLabelValues("handled").Inc()
-			log.Debug("object version already handled", slog.String("etag", m.ETag), slog.String("state", string(mk.State)))
-			return nil
-		}
-	}
-
 	data, info, err := w.fetch(ctx, m.Object)
 	if errors.Is(err, errGone) {
 		if err := w.queue.Done(ctx, m, ""); err != nil {
@@ -117,7 +104,7 @@ func (w *Worker) attempt(ctx context.Context, m store.Message, log *slog.Logger)
 	if err != nil {
 		return &stageError{"store", err}
 	}
-	if err := w.queue.Done(ctx, m, etag); err != nil {
+	if err := w.queue.Finish(ctx, m, etag, w.store.Announcement(rec, out)); err != nil {
 		return &stageError{"ack", err}
 	}
 	w.metrics.scored.WithLabelValues(out.String()).Inc()
@@ -131,31 +118,24 @@ func (w *Worker) attempt(ctx context.Context, m store.Message, log *slog.Logger)
 // errGone marks an object deleted since its message was queued.
 var errGone = errors.New("object is gone")
 
-// fetch reads an object's current version. An object larger than a
-// transcript may be is poison and is not read.
+// fetch reads an object's current version in one GET request. An object
+// larger than a transcript may be is poison and is not read.
 func (w *Worker) fetch(ctx context.Context, key string) ([]byte, minio.ObjectInfo, error) {
-	obj, err := w.minio.GetObject(ctx, w.cfg.Bucket, key, minio.GetObjectOptions{})
-	if err != nil {
-		return nil, minio.ObjectInfo{}, &stageError{"fetch", err}
-	}
-	defer obj.Close()
-	info, err := obj.Stat()
+	body, info, _, err := minio.Core{Client: w.minio}.GetObject(ctx, w.cfg.Bucket, key, minio.GetObjectOptions{})
 	if err != nil {
 		if minio.ToErrorResponse(err).Code == "NoSuchKey" {
 			return nil, info, errGone
 		}
 		return nil, info, &stageError{"fetch", err}
 	}
+	defer body.Close()
 	etag := strings.Trim(info.ETag, `"`)
 	if info.Size > scoring.MaxTranscriptBytes {
 		return nil, info, &poisonError{kind: reasonOversize, etag: etag, reason: fmt.Sprintf(
 			"%s: object is %d bytes, over the transcript limit of %d", key, info.Size, scoring.MaxTranscriptBytes)}
 	}
-	data, err := io.ReadAll(io.LimitReader(obj, scoring.MaxTranscriptBytes+1))
+	data, err := io.ReadAll(io.LimitReader(body, scoring.MaxTranscriptBytes+1))
 	if err != nil {
-		if minio.ToErrorResponse(err).Code == "NoSuchKey" {
-			return nil, info, errGone
-		}
 		return nil, info, &stageError{"fetch", err}
 	}
 	if len(data) > scoring.MaxTranscriptBytes {

@@ -32,10 +32,6 @@ type Worker struct {
 	scorer  Scorer
 	metrics *Metrics
 
-	// slots holds one token per message that may be in flight.
-	slots chan struct{}
-	// inflight counts the messages being processed.
-	inflight sync.WaitGroup
 	// ready is set once Setup has succeeded.
 	ready atomic.Bool
 }
@@ -53,8 +49,7 @@ func New(cfg Config, st *store.Store, q *store.Queue, mc *minio.Client, sc Score
 	}
 	w := &Worker{
 		cfg: cfg, store: st, queue: q, minio: mc, scorer: sc,
-		log:   cfg.Logger.With(slog.String("consumer", cfg.Consumer), slog.String("bucket", cfg.Bucket)),
-		slots: make(chan struct{}, cfg.Workers),
+		log: cfg.Logger.With(slog.String("consumer", cfg.Consumer), slog.String("bucket", cfg.Bucket)),
 	}
 	w.metrics = newMetrics(w)
 	return w, nil
@@ -82,32 +77,31 @@ func (w *Worker) Run(ctx context.Context) error {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 
-	var loops sync.WaitGroup
-	for _, loop := range []struct {
-		name string
-		run  func(context.Context, context.Context)
-	}{
-		{"ingest", func(ctx, _ context.Context) { w.ingest(ctx) }},
-		{"reconcile", func(ctx, _ context.Context) { w.reconcileLoop(ctx) }},
-		{"stats", func(ctx, _ context.Context) { w.statsLoop(ctx) }},
-		{"consume", w.consume},
-		{"claim", w.claimLoop},
+	// The reader and the claimer hand messages to Config.Workers scorers
+	// through jobs, which holds as many again ready to start.
+	jobs := make(chan store.Message, w.cfg.Workers)
+	var feeders, scorers sync.WaitGroup
+	for _, loop := range []func(context.Context){
+		w.ingest,
+		w.reconcileLoop,
+		w.statsLoop,
+		func(ctx context.Context) { w.consume(ctx, jobs) },
+		func(ctx context.Context) { w.claimLoop(ctx, jobs) },
 	} {
-		loops.Add(1)
-		go func() {
-			defer loops.Done()
-			loop.run(ctx, work)
-			w.log.Debug("loop stopped", slog.String("loop", loop.name))
-		}()
+		feeders.Go(func() { loop(ctx) })
+	}
+	for range w.cfg.Workers {
+		scorers.Go(func() { w.scorerLoop(ctx, work, jobs) })
 	}
 	<-ctx.Done()
 	w.ready.Store(false)
 	w.log.Info("worker stopping: finishing in-flight messages", slog.Duration("grace", w.cfg.ShutdownGrace))
-	loops.Wait()
+	feeders.Wait()
+	close(jobs)
 
 	done := make(chan struct{})
 	go func() {
-		w.inflight.Wait()
+		scorers.Wait()
 		close(done)
 	}()
 	grace := newTimer(w.cfg.ShutdownGrace)
