@@ -27,6 +27,7 @@ type banLists struct {
 	commitRe  []*regexp.Regexp
 	greetings []string
 	farewell  []string
+	tags      []string
 }
 
 func newBanLists(lex *lexicon.Lexicon) (banLists, error) {
@@ -81,6 +82,9 @@ func newBanLists(lex *lexicon.Lexicon) (banLists, error) {
 	if b.farewell, err = list(lexicon.ListFarewells); err != nil {
 		return b, err
 	}
+	if b.tags, err = list(lexicon.ListQuestionTags); err != nil {
+		return b, err
+	}
 	for _, p := range lex.Patterns[lexicon.PatternETA] {
 		b.etaRe = append(b.etaRe, p.Re)
 	}
@@ -111,8 +115,9 @@ func matchesAny(s string, res []*regexp.Regexp) bool {
 }
 
 // clauseStartsWithAck reports whether a clause of s opens with an
-// acknowledgement, or s holds 嗯 or 明白 anywhere: what listening.acknowledge
-// counts as the agent acknowledging.
+// acknowledgement that is not a question tag (对吗, 是吧), or s holds 嗯 or
+// 明白 anywhere: what listening.acknowledge counts as the agent
+// acknowledging.
 func (b *banLists) clauseStartsWithAck(s string) bool {
 	if strings.Contains(s, "嗯") || strings.Contains(s, "明白") {
 		return true
@@ -120,9 +125,18 @@ func (b *banLists) clauseStartsWithAck(s string) bool {
 	for clause := range strings.FieldsFuncSeq(s, isClauseBreak) {
 		clause = trimFillers(clause)
 		for _, a := range b.ack {
-			if strings.HasPrefix(clause, a) {
+			if rest, ok := strings.CutPrefix(clause, a); ok && !hasAnyPrefix(rest, b.tags) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
 		}
 	}
 	return false

@@ -544,14 +544,15 @@ func (c *call) informal() {
 	}
 }
 
-// swapNin replaces every 您 that is not the greeting 您好 by 你.
+// swapNin replaces by 你 every 您 that is not the greeting 您好 or part of
+// the polite 麻烦您, which says 麻烦你 politely too.
 func swapNin(s string) string {
 	if !strings.Contains(s, "您") {
 		return s
 	}
 	rs := []rune(s)
 	for i, r := range rs {
-		if r == '您' && (i+1 >= len(rs) || rs[i+1] != '好') {
+		if r == '您' && (i+1 >= len(rs) || rs[i+1] != '好') && (i < 2 || string(rs[i-2:i]) != "麻烦") {
 			rs[i] = '你'
 		}
 	}

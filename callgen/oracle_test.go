@@ -209,6 +209,7 @@ func (o *oracle) check(tr *scoring.Transcript, m *Meta) []string {
 		fail("agent speech rate %.2f/s, meta says speech_rate %v", rate, !inRange)
 	}
 	// Long customer turns are acknowledged unless injected.
+	long := map[int]bool{}
 	for k, t := range ts {
 		if utt[t[0]].Speaker != scoring.Customer || k+1 >= len(ts) {
 			continue
@@ -222,8 +223,14 @@ func (o *oracle) check(tr *scoring.Transcript, m *Meta) []string {
 			continue
 		}
 		acked := o.b.clauseStartsWithAck(turnText(tr, ts[k+1]))
+		long[t[len(t)-1]] = true
 		if acked == violatedAt(m, lexicon.RuleListeningAcknowledge, t[len(t)-1]) {
 			fail("long customer turn ending at %d acknowledged %v, meta disagrees", t[len(t)-1], acked)
+		}
+	}
+	for _, v := range m.Violations {
+		if v.Rule == lexicon.RuleListeningAcknowledge && !long[v.Utterance] {
+			fail("listening.acknowledge injected at %d, which ends no long customer turn", v.Utterance)
 		}
 	}
 	// Complaints are thanked unless injected.

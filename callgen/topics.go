@@ -94,6 +94,9 @@ func Topics(k UnitKind, d scoring.Direction) []Topic {
 	return out
 }
 
+// fallbackMore lengthens a statement a topic's own clauses left short.
+var fallbackMore = []string{"我就想问问清楚", "麻烦你们给我说说", "我也是头一回遇到这种事"}
+
 var elaborations = []string{
 	"我刚下班回家就发现了", "家里老人孩子都在", "这个电话我打了好几次才打进来", "我也不太懂这些",
 	"能不能帮我看看到底是怎么回事", "我想问问具体是什么情况", "邻居家好像也一样", "我一大早就发现了",
@@ -120,6 +123,9 @@ func (c *call) state(bank []string, exact bool) int {
 		off := c.r.intn(len(more))
 		for k := 0; hanCount(text) < target && k < len(more); k++ {
 			text = trimEnd(text) + "," + more[(off+k)%len(more)] + "。"
+		}
+		for k := 0; hanCount(text) < target && k < len(fallbackMore); k++ {
+			text = trimEnd(text) + "," + fallbackMore[k] + "。"
 		}
 	}
 	var i int
