@@ -441,10 +441,13 @@ func (c *call) respond(text string, exact bool) int {
 		c.hardNegative("backchannel", lexicon.RuleTimingInterrupt, i)
 	}
 	afterCustomer := len(c.utts) > 0 && c.utts[len(c.utts)-1].sp == scoring.Customer
-	long := c.custTurnChars() >= ackLongTurn
-	if afterCustomer && (long || c.r.chance(0.45)) && !b.clauseStartsWithAck(text) {
+	long := afterCustomer && c.custTurnChars() >= ackLongTurn
+	if (long || afterCustomer && c.r.chance(0.45)) && !b.clauseStartsWithAck(text) {
 		text = c.ackPrefix() + text
 	}
+	// A needed acknowledgement keeps its punctuation: 好 run into the next
+	// word is no word of its own.
+	exact = exact || long
 	if c.interruptPending && afterCustomer {
 		if hanCount(text) < minInterruptingChars {
 			text = c.line(interruptLeads) + text

@@ -221,7 +221,7 @@ func (c *call) outboundOpening() {
 
 var (
 	holdLines   = []string{"请您稍等,我帮您查询一下。", "好的,请稍等,我这边帮您查一下。", "请您稍等,我看一下系统。", "麻烦您稍等一下,我帮您查询。"}
-	holdCurt    = []string{"稍等。", "等一下,查一下。"}
+	holdCurt    = []string{"稍等。", "稍等一下,查一下。"}
 	holdAnswers = []string{"好的。", "好。", "嗯,行。"}
 	lookLines   = []string{"我帮您查一下。", "我这边看一下系统。", "我帮您看一下记录。", "我查一下。"}
 	lookCurt    = []string{"我查一下。", "我看一下系统。"}

@@ -180,6 +180,15 @@ func (o *oracle) check(tr *scoring.Transcript, m *Meta) []string {
 		if j > 0 && u.StartMS-latest > o.th.DeadAirMS && !violatedAt(m, lexicon.RuleTimingDeadAir, j) && !exemptAt(m, lexicon.RuleTimingDeadAir, j) {
 			fail("silence of %d ms before utterance %d, neither injected nor exempt", u.StartMS-latest, j)
 		}
+		if exemptAt(m, lexicon.RuleTimingDeadAir, j) {
+			k := j - 1
+			for k >= 0 && utt[k].Speaker != scoring.Agent {
+				k--
+			}
+			if k < 0 || !containsAny(utt[k].Text, o.list(lexicon.ListHoldRequests)) {
+				fail("hold silence before utterance %d, but the agent's last words before it ask for no hold", j)
+			}
+		}
 		if violatedAt(m, lexicon.RuleTimingDeadAir, j) && u.StartMS-latest <= o.th.DeadAirMS {
 			fail("dead air injected before utterance %d, but the silence is %d ms", j, u.StartMS-latest)
 		}
