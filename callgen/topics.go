@@ -49,7 +49,7 @@ type topicDef struct {
 	// purposes say why an outbound call is made.
 	purposes []string
 	// more are clauses a customer may run on with in the statement; nil
-	// means the generic ones.
+	// means the generic elaborations.
 	more []string
 	// branches picks the variant of the call and says whether it
 	// reports a network outage or a complaint; nil means one variant.

@@ -3,12 +3,12 @@ package callgen
 import "callqa/lexicon"
 
 var heatInbound = []topicDef{
-	{id: TopicNotWarm, weight: 30, callback: true, branches: outageBranches, script: notWarm},
-	{id: TopicNoHeat, weight: 12, callback: true, branches: noHeatBranches, script: noHeat},
-	{id: TopicHeatFee, weight: 20, routine: true, branches: notCurrentBranch, script: heatFee},
-	{id: TopicInstall, weight: 10, routine: true, script: install},
-	{id: TopicValve, weight: 13, callback: true, script: valve},
-	{id: TopicHeatComplaint, weight: 10, callback: true, branches: complaintBranches, script: complaint},
+	{id: TopicNotWarm, weight: 30, callback: true, more: heatMore, branches: outageBranches, script: notWarm},
+	{id: TopicNoHeat, weight: 12, callback: true, more: heatMore, branches: noHeatBranches, script: noHeat},
+	{id: TopicHeatFee, weight: 20, routine: true, more: heatFeeMore, branches: notCurrentBranch, script: heatFee},
+	{id: TopicInstall, weight: 10, routine: true, more: installMore, script: install},
+	{id: TopicValve, weight: 13, callback: true, more: valveMore, script: valve},
+	{id: TopicHeatComplaint, weight: 10, callback: true, more: complaintMore, branches: complaintBranches, script: complaint},
 }
 
 // noHeatBranches is outageBranches without the customer's own cause: a

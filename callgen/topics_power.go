@@ -39,14 +39,28 @@ func notCurrentBranch(c *call) int {
 }
 
 var powerInbound = []topicDef{
-	{id: TopicOutageRepair, weight: 25, callback: true, branches: outageBranches, script: outageRepair},
-	{id: TopicBill, weight: 22, routine: true, branches: notCurrentBranch, script: bill},
-	{id: TopicArrearsOutage, weight: 8, script: arrearsOutage},
-	{id: TopicTransfer, weight: 8, routine: true, script: transfer},
-	{id: TopicMeterReading, weight: 9, routine: true, callback: true, script: meterReading},
-	{id: TopicTimeOfUse, weight: 8, routine: true, script: timeOfUse},
-	{id: TopicPowerComplaint, weight: 7, callback: true, branches: complaintBranches, script: complaint},
+	{id: TopicOutageRepair, weight: 25, callback: true, branches: outageBranches, more: outageMore, script: outageRepair},
+	{id: TopicBill, weight: 22, routine: true, more: billMore, branches: notCurrentBranch, script: bill},
+	{id: TopicArrearsOutage, weight: 8, more: outageMore, script: arrearsOutage},
+	{id: TopicTransfer, weight: 8, routine: true, more: transferMore, script: transfer},
+	{id: TopicMeterReading, weight: 9, routine: true, callback: true, more: meterMore, script: meterReading},
+	{id: TopicTimeOfUse, weight: 8, routine: true, more: touMore, script: timeOfUse},
+	{id: TopicPowerComplaint, weight: 7, callback: true, more: complaintMore, branches: complaintBranches, script: complaint},
 }
+
+// Clauses customers run on with, by topic (see topicDef.more).
+var (
+	outageMore    = []string{"我刚下班回家就发现了", "家里老人孩子都在", "邻居家好像也一样", "我一大早就发现了", "冰箱里还有好多东西", "孩子晚上还要写作业"}
+	billMore      = []string{"我平时用得也不多啊", "家里就两个人住", "这个账单我也看不太懂", "以前每个月都差不多", "我年纪大了弄不明白"}
+	transferMore  = []string{"房子是刚买的", "原来的房主已经联系不上了", "我下周就要搬进去住", "我也不太懂这些手续"}
+	meterMore     = []string{"我每个月都自己看一下表", "以前从来没出过这种问题", "我拍了照片可以给你们看", "这个数差得也太多了"}
+	touMore       = []string{"我家晚上用电比较多", "听邻居说这个挺划算的", "我也不太懂这些", "家里刚买了电动车"}
+	complaintMore = []string{"这已经不是第一次了", "我等了整整一天", "你们一定要给我一个说法", "我心里真的很不舒服"}
+	heatMore      = []string{"家里老人孩子都在", "屋里冷得实在待不住", "邻居家好像也一样", "我一大早就发现了", "晚上睡觉都得穿着毛衣"}
+	heatFeeMore   = []string{"我家面积也没多大啊", "去年好像没这么多", "这个单子我也看不太懂", "我年纪大了弄不明白"}
+	installMore   = []string{"房子刚装修好", "家里有老人怕冷", "我也不太懂这些手续", "想赶在天冷以前弄好"}
+	valveMore     = []string{"水一直往下滴", "地板都泡了", "我自己也不敢乱动", "家里就我一个人在"}
+)
 
 var (
 	powerReports = []string{
