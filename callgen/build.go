@@ -93,6 +93,7 @@ type call struct {
 	closed                                           bool // the closing has begun
 	reportAt, complaintAt                            []int
 	ring                                             int64 // ring_ms; -1 when not recorded
+	duration                                         int64 // duration_ms
 	late                                             bool  // answered after the ring limit
 	hangup                                           scoring.HangupSide
 }
@@ -501,7 +502,8 @@ func (c *call) lastAgentBefore(i int) int {
 	return -1
 }
 
-// transcript returns the built call as a transcript.
+// transcript returns the built call as a transcript. It draws nothing:
+// calling it twice gives the same transcript.
 func (c *call) transcript() *scoring.Transcript {
 	t := &scoring.Transcript{
 		CallID:    c.meta.CallID,
@@ -521,13 +523,8 @@ func (c *call) transcript() *scoring.Transcript {
 		t.RingMS = &ring
 	}
 	t.HangupBy = c.hangup
-	if n := len(c.utts); n > 0 {
-		d := c.utts[n-1].end + c.r.between64(300, 1500)
-		for _, u := range c.utts {
-			d = max(d, u.end)
-		}
-		t.DurationMS = &d
-	}
+	d := c.duration
+	t.DurationMS = &d
 	return t
 }
 

@@ -221,25 +221,30 @@ type ExemptRates struct {
 	// or more.
 	Backchannel float64
 	// RemediedUncertainty: 不清楚 paired with an apology, an action and a
-	// callback in the same utterance.
+	// callback in the same utterance; of calls not handled curtly.
 	RemediedUncertainty float64
-	// OtherSubject: 您不清楚户号… — the uncertainty is the customer's.
+	// OtherSubject: 您不清楚户号… — the uncertainty is the customer's; of
+	// calls that ask for the account number.
 	OtherSubject float64
 	// PoliteQuestion: 不知道您…方便吗 softening a question; of outbound
-	// appointment calls and installations.
+	// appointment calls and of installation calls that book a visit.
 	PoliteQuestion float64
 	// ReportedSpeech: the agent restating the rude words of someone else
-	// (您是说师傅跟您说“不归我们管”); of complaint-topic calls.
+	// (您是说师傅跟您说“不归我们管”); of complaint-topic calls whose
+	// statement no violation answers.
 	ReportedSpeech float64
 	// NotCurrentOutage: a past or planned outage the customer mentions
-	// (上个月停电的时候…, 明天是不是要停电).
+	// (上个月停电了好几次, 听说明天要停电); of outage-report, bill, heat-fee
+	// and power-survey calls.
 	NotCurrentOutage float64
-	// OwnCause: an outage report whose cause is the customer's own (arrears,
-	// a tripped switch, a closed valve); of outage-topic calls.
+	// OwnCause: an outage report whose cause is the customer's own (a
+	// tripped switch, air in the radiator); of 停电报修 and 暖气不热 calls.
+	// Every 欠费停电 call is one too (arrears).
 	OwnCause float64
 	// ComplaintNegation: 没有意见 / 不想投诉 from the customer.
 	ComplaintNegation float64
-	// WordBoundary: profanity inside a longer word (有病人, 滚动).
+	// WordBoundary: profanity inside a longer word (有病人, 滚动); of power
+	// calls.
 	WordBoundary float64
 }
 

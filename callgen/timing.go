@@ -82,6 +82,7 @@ func (c *call) timing() {
 		u.end = u.start + dur
 		latest = max(latest, u.end)
 	}
+	c.duration = latest + c.r.between64(300, 1500)
 }
 
 // minInterruptedChars is the shortest customer utterance a backchannel is
