@@ -69,33 +69,43 @@ type call struct {
 	agent   *agent
 	cust    customer
 	topic   *topicDef
+	branch  int // the topic's variant, 0 the main one
 	started time.Time
 	alias   string // the unit name of the opening
 	utts    []utt
 
-	drawn    [nKinds]bool
-	realized [nKinds]bool
-	// branch is the topic's variant: 0 is the main one; scripts read it.
-	branch int
+	// The call's setting around the dialogue.
+	ring     int64 // ring_ms; -1 when not recorded
+	late     bool  // answered after the unit's ring limit
+	hangup   scoring.HangupSide
+	duration int64 // duration_ms
+	threat   bool  // the customer threatens a complaint
 
-	// Bans on agent wording, switched on as violations need them.
+	// drawn are the violations decided for the call, realized the ones the
+	// dialogue has injected so far; at the end they are the same.
+	drawn, realized [nKinds]bool
+
+	// Bans on the agent's wording, switched on as violations need them
+	// (see allowed).
 	curt, banETA, banApology, banThanks, banOwnCause bool
 	banCommit, banApologyNext                        bool
-	informalLeft                                     int
-	threat                                           bool // the customer threatens a complaint
-	misses                                           int  // a bank had no line passing the bans
-	missed                                           []string
-	noAckPending                                     bool // the next agent turn leaves the statement unacknowledged
-	noAckAt                                          int
-	wantBackchannel                                  bool
-	exactNext                                        bool
-	interruptPending                                 bool // the next answer to the customer talks over them
-	closed                                           bool // the closing has begun
-	reportAt, complaintAt                            []int
-	ring                                             int64 // ring_ms; -1 when not recorded
-	duration                                         int64 // duration_ms
-	late                                             bool  // answered after the ring limit
-	hangup                                           scoring.HangupSide
+
+	// Violations waiting for their place in the dialogue.
+	informalLeft     int  // utterances still to say 你 in
+	noAckPending     bool // the next answer leaves the statement unacknowledged
+	noAckAt          int  // the statement's index
+	interruptPending bool // the next answer talks over the customer
+	wantBackchannel  bool // a backchannel goes over the next long customer utterance
+	exactNext        bool // the next reply is kept free of ASR noise
+	closed           bool // the closing has begun
+
+	reportAt, complaintAt []int // the customer's outage reports and complaints
+
+	// misses counts lines picked although no line of their bank passed the
+	// bans, missed names their banks: a call with misses may not hold what
+	// its Meta says, which the tests rule out.
+	misses int
+	missed []string
 }
 
 func newCall(g *Generator, i int) *call {

@@ -22,7 +22,7 @@ func splitmix64(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// seedRNG readies r for the stream (seed, salt, i). Distinct salts give
+// seed readies r for the stream (seed, salt, i). Distinct salts give
 // independent streams for different purposes (calls, agents, customers).
 func (r *rng) seed(seed, salt, i uint64) {
 	a := splitmix64(seed ^ splitmix64(salt))
