@@ -235,7 +235,8 @@ func checkUnableCommitment(c *call) {
 			}
 			scope := c.turnAndNextAgentTurn(i)
 			apology := c.anyHit(scope, c.ids.apologies)
-			commit := c.anyHit(scope, c.ids.commitments) || c.anyPattern(scope, lexicon.PatternCommitmentTime)
+			// The trigger's own words promise nothing: 答复您 in 暂时无法答复您.
+			commit := c.anyHitBesides(scope, c.ids.commitments, i, h) || c.anyPattern(scope, lexicon.PatternCommitmentTime)
 			if apology && commit {
 				break
 			}
@@ -250,6 +251,19 @@ func checkUnableCommitment(c *call) {
 			break
 		}
 	}
+}
+
+// anyHitBesides reports whether any of the utterances holds a hit of list
+// l that does not overlap hit h of utterance ui.
+func (c *call) anyHitBesides(idx []int, l listID, ui int, h hit) bool {
+	for _, i := range idx {
+		for _, o := range c.utts[i].hits {
+			if o.list == l && !(i == ui && o.overlaps(h)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // turnAndNextAgentTurn returns the utterances of i's turn and of the

@@ -23,6 +23,8 @@ const userWordFreq = 100
 // concurrent use once built.
 type Segmenter struct {
 	seg gse.Segmenter
+	// added holds the words NewSegmenter added to gse's dictionary.
+	added map[string]bool
 }
 
 // NewSegmenter loads gse's simplified-Chinese dictionary (callqa converts
@@ -41,7 +43,7 @@ func NewSegmenter(lex *lexicon.Lexicon) (*Segmenter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load gse dictionary: %w", err)
 	}
-	s := &Segmenter{seg: seg}
+	s := &Segmenter{seg: seg, added: map[string]bool{}}
 	norm, err := textnorm.New(textnorm.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("segmenter normalizer: %w", err)
@@ -58,6 +60,7 @@ func NewSegmenter(lex *lexicon.Lexicon) (*Segmenter, error) {
 		}
 		// AddToken only fails for an empty token, excluded above.
 		_ = s.seg.AddToken(w, userWordFreq)
+		s.added[w] = true
 	}
 	for _, w := range lex.UserWords {
 		add(w)
@@ -77,8 +80,11 @@ func NewSegmenter(lex *lexicon.Lexicon) (*Segmenter, error) {
 }
 
 // boundaries marks in b (len(runes)+1) every rune offset of s where a word
-// starts or ends. When gse's tokens do not add up to s, which would make
-// the offsets meaningless, every offset counts as a boundary: a missed
+// starts or ends. A word the lexicon added is held together so that its
+// own match starts and ends on a boundary, but it hides nothing: every
+// offset inside it counts as a boundary too, so 你 in 我不是跟你说过了吗 is
+// still a word. When gse's tokens do not add up to s, which would make the
+// offsets meaningless, every offset counts as a boundary: a missed
 // rejection is better than a wrong one.
 func (s *Segmenter) boundaries(str string, n int, b []bool) {
 	for i := range b {
@@ -87,10 +93,17 @@ func (s *Segmenter) boundaries(str string, n int, b []bool) {
 	b[0], b[n] = true, true
 	pos := 0
 	for _, tok := range s.seg.Cut(str, false) {
-		pos += utf8.RuneCountInString(tok)
-		if pos > n {
+		k := utf8.RuneCountInString(tok)
+		if pos+k > n {
+			pos += k
 			break
 		}
+		if k > 1 && s.added[tok] {
+			for i := pos + 1; i < pos+k; i++ {
+				b[i] = true
+			}
+		}
+		pos += k
 		b[pos] = true
 	}
 	if pos != n {
