@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -84,6 +85,9 @@ func EnsureNotification(ctx context.Context, mc *minio.Client, bucket string) er
 // isNoTarget reports whether MinIO refused a notification because it has
 // no such target configured.
 func isNoTarget(err error) bool {
-	code := minio.ToErrorResponse(err).Code
-	return code == "InvalidArgument" || code == "InvalidARN" || code == "ARNNotification"
+	var resp minio.ErrorResponse
+	if !errors.As(err, &resp) {
+		return false
+	}
+	return resp.Code == "InvalidArgument" || resp.Code == "InvalidARN" || resp.Code == "ARNNotification"
 }
