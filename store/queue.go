@@ -294,8 +294,9 @@ func (q *Queue) finish(ctx context.Context, msg Message, etag string, a *Announc
 		if lerr := doneScript.Load(ctx, q.rdb).Err(); lerr != nil {
 			return opErrf("store.Queue.Finish", "load the done script: %w", lerr)
 		}
-		// Announcing twice is allowed; acknowledging twice is harmless.
-		return q.finish(ctx, msg, etag, a, true)
+		// The announcement went out before the script failed; do not
+		// repeat it.
+		return q.finish(ctx, msg, etag, nil, true)
 	}
 	if err == nil {
 		err = done.Err()

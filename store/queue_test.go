@@ -259,3 +259,42 @@ func TestQueueKeysOfSharedRedisAreOwn(t *testing.T) {
 		t.Errorf("b read %d messages of a's queue (%v)", len(msgs), err)
 	}
 }
+
+func TestFinishAnnouncesAndAcknowledges(t *testing.T) {
+	s, q := newQueue(t)
+	ctx := context.Background()
+	day := time.Date(2026, 11, 22, 9, 0, 0, 0, cst)
+	if _, err := q.Enqueue(ctx, []store.Job{{Object: "k1", ETag: "e2"}, {Object: "k1", ETag: "e1"}}, store.SourceScan, true, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := q.Read(ctx, "w1", 10, 100*time.Millisecond)
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("Read = %d, %v", len(msgs), err)
+	}
+	tests := []struct {
+		msg       store.Message
+		src       store.Source
+		want      store.Outcome
+		announced int64
+	}{
+		{msgs[0], src("k1", "e2", day.Add(time.Minute)), store.Created, 1},
+		{msgs[1], src("k1", "e1", day), store.Stale, 1}, // older version: stored and announced nothing
+	}
+	for _, tt := range tests {
+		rec := record("c1", "u1", "A1", "T1", day, 90)
+		out, err := s.Put(ctx, rec, tt.src)
+		if err != nil || out != tt.want {
+			t.Fatalf("Put(%s) = %v, %v; want %v", tt.src.ETag, out, err, tt.want)
+		}
+		if err := q.Finish(ctx, tt.msg, tt.src.ETag, s.Announcement(rec, out)); err != nil {
+			t.Fatal(err)
+		}
+		if n := s.Client().XLen(ctx, s.Keys().Scores()).Val(); n != tt.announced {
+			t.Errorf("after %s: %d announcements, want %d", tt.src.ETag, n, tt.announced)
+		}
+	}
+	st, err := q.Stats(ctx)
+	if err != nil || st.Pending != 0 || st.Depth != 0 {
+		t.Errorf("Stats = %+v, %v; want nothing pending", st, err)
+	}
+}
