@@ -48,9 +48,12 @@ type Lexicon struct {
 	// may match by sound: shorter ones sound like too many ordinary words
 	// (尼玛 like 你吗 in 能帮你吗).
 	HomophoneMinChars int
-	UserWords         []string
-	Schemes           map[string]*Scheme
-	Rules             []RuleInfo
+	// MinWordFreq is the least dictionary frequency of a word the
+	// segmenter loads.
+	MinWordFreq float64
+	UserWords   []string
+	Schemes     map[string]*Scheme
+	Rules       []RuleInfo
 
 	units map[string]*Unit
 	rules map[string]*RuleInfo

@@ -12,6 +12,7 @@ import (
 // define every one of them (a list may be empty to switch its part off).
 const (
 	ListGreetings             = "greetings"
+	ListGreetingFalseFriends  = "greeting_false_friends"
 	ListApologies             = "apologies"
 	ListFarewells             = "farewells"
 	ListPoliteForms           = "polite_forms"
@@ -58,7 +59,7 @@ const (
 
 // RequiredLists are the list names every lexicon defines.
 var RequiredLists = []string{
-	ListGreetings, ListApologies, ListFarewells, ListPoliteForms, ListPolitePrefix,
+	ListGreetings, ListGreetingFalseFriends, ListApologies, ListFarewells, ListPoliteForms, ListPolitePrefix,
 	ListInformalAddress, ListEvasive, ListUncertain, ListRemedyActions, ListRepeatRequests,
 	ListPoliteQuestionOpeners, ListQuestionEndings, ListOtherSubjects, ListAgentSubjects,
 	ListProfanity, ListRhetorical, ListAcknowledgements, ListAckAnywhere, ListQuestionTags, ListConfirmPhrases,
@@ -145,6 +146,7 @@ func (lex *Lexicon) parsePhrases(data []byte) error {
 	const file = "phrases.yaml"
 	var doc struct {
 		HomophoneMin  int                    `yaml:"homophone_min_chars"`
+		MinWordFreq   float64                `yaml:"min_word_freq"`
 		Fillers       []string               `yaml:"fillers"`
 		ClauseFillers []string               `yaml:"clause_fillers"`
 		UserWords     []string               `yaml:"user_words"`
@@ -159,6 +161,10 @@ func (lex *Lexicon) parsePhrases(data []byte) error {
 		return &FileError{File: file, Entry: "homophone_min_chars", Msg: fmt.Sprintf("must be at least 2 (got %d)", doc.HomophoneMin)}
 	}
 	lex.HomophoneMinChars = doc.HomophoneMin
+	if doc.MinWordFreq < 1 {
+		return &FileError{File: file, Entry: "min_word_freq", Msg: fmt.Sprintf("must be at least 1 (got %g)", doc.MinWordFreq)}
+	}
+	lex.MinWordFreq = doc.MinWordFreq
 	for name, words := range map[string][]string{"fillers": doc.Fillers, "clause_fillers": doc.ClauseFillers, "user_words": doc.UserWords} {
 		for i, w := range words {
 			if strings.TrimSpace(w) == "" {

@@ -43,6 +43,7 @@ type utt struct {
 // analyzer holds the per-call work buffers of one scoring run.
 type analyzer struct {
 	c      *compiled
+	ids    *listIDs
 	seg    *Segmenter
 	runeAt []int32 // byte offset in viewStr → rune offset
 	sound  []byte
@@ -105,6 +106,7 @@ func (a *analyzer) analyze(index int, u *Utterance, wanted []bool, fillerAcks ma
 	a.findExact(x, wanted)
 	a.findSound(x, wanted)
 	a.checkBoundaries(x)
+	a.dropFalseGreetings(x)
 	slices.SortFunc(x.hits, func(a, b hit) int {
 		if a.start != b.start {
 			return int(a.start - b.start)
@@ -207,6 +209,29 @@ func (a *analyzer) checkBoundaries(x *utt) {
 			if !a.bounds[h.start] {
 				continue
 			}
+		}
+		kept = append(kept, h)
+	}
+	x.hits = kept
+}
+
+// dropFalseGreetings removes the greetings that are the start of another
+// word (你好像 is 你 + 好像): gse does not always split those the same way.
+func (a *analyzer) dropFalseGreetings(x *utt) {
+	ids := a.ids
+	var falseStarts []int32
+	for _, f := range x.hits {
+		if f.list == ids.greetingFalse {
+			falseStarts = append(falseStarts, f.start)
+		}
+	}
+	if len(falseStarts) == 0 {
+		return
+	}
+	kept := x.hits[:0]
+	for _, h := range x.hits {
+		if h.list == ids.greetings && slices.Contains(falseStarts, h.start) {
+			continue
 		}
 		kept = append(kept, h)
 	}

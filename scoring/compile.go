@@ -55,7 +55,7 @@ type compiled struct {
 
 // Fixed list ids of the lists the rules read, resolved once at compile time.
 type listIDs struct {
-	greetings, apologies, farewells, politeForms, politePrefix, informal,
+	greetings, greetingFalse, apologies, farewells, politeForms, politePrefix, informal,
 	evasive, uncertain, remedyActions, repeatRequests, politeQuestion, questionEndings,
 	otherSubjects, agentSubjects, profanity, rhetorical, acks, questionTags, confirm,
 	accountMarkers, unable, commitments, outageReports, outageNotCurrent, outageCurrent,
@@ -146,7 +146,8 @@ func compile(lex *lexicon.Lexicon) (*compiled, *listIDs, error) {
 
 	id := func(name string) listID { return c.ids[name] }
 	ids := &listIDs{
-		greetings: id(lexicon.ListGreetings), apologies: id(lexicon.ListApologies),
+		greetings: id(lexicon.ListGreetings), greetingFalse: id(lexicon.ListGreetingFalseFriends),
+		apologies: id(lexicon.ListApologies),
 		farewells: id(lexicon.ListFarewells), politeForms: id(lexicon.ListPoliteForms),
 		politePrefix: id(lexicon.ListPolitePrefix), informal: id(lexicon.ListInformalAddress),
 		evasive: id(lexicon.ListEvasive), uncertain: id(lexicon.ListUncertain),

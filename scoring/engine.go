@@ -39,7 +39,7 @@ func NewEngine(lex *lexicon.Lexicon, seg *Segmenter) (*Engine, error) {
 		return nil, fmt.Errorf("compile lexicon %s: %w", lex.Version, err)
 	}
 	e := &Engine{lex: lex, seg: seg, c: c, ids: ids, fillerAcks: map[rune]bool{}}
-	e.pool.New = func() any { return &analyzer{c: c, seg: seg} }
+	e.pool.New = func() any { return &analyzer{c: c, ids: ids, seg: seg} }
 
 	// The lists each side's utterances are searched for. Agent speech is
 	// judged; customer speech is only read for what the customer raised.

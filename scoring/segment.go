@@ -31,16 +31,22 @@ type Segmenter struct {
 // traditional text before segmenting, so the traditional half is not
 // needed) and adds the lexicon's unit names, phrases and user words to it.
 //
-// Loading parses a 5 MB dictionary into ~130 MB of heap and leaves as much
-// garbage behind; the garbage collector runs eagerly while it does, which
-// keeps the process' peak resident memory near the dictionary's own size
-// (about 160 MB rather than 240 MB), and the garbage is returned to the
-// system afterwards.
+// Loading parses a 5 MB dictionary (the words of at least the lexicon's
+// min_word_freq: ~55 MB of heap at the default 5, ~130 MB with every word)
+// and leaves as much garbage behind; the garbage collector runs eagerly
+// while it does, which keeps the process' peak resident memory near the
+// dictionary's own size, and the garbage is returned to the system
+// afterwards.
 func NewSegmenter(lex *lexicon.Lexicon) (*Segmenter, error) {
 	defer debug.SetGCPercent(debug.SetGCPercent(10))
 	defer debug.FreeOSMemory()
-	seg, err := gse.NewEmbed("zh_s")
-	if err != nil {
+	var seg gse.Segmenter
+	// Rare words only split the text differently where no phrase matches;
+	// leaving them out halves the heap and the lookups. The HMM model is
+	// for unknown words, which callqa does not cut.
+	seg.MinTokenFreq = lex.MinWordFreq
+	seg.NotLoadHMM = true
+	if err := seg.LoadDictEmbed("zh_s"); err != nil {
 		return nil, fmt.Errorf("load gse dictionary: %w", err)
 	}
 	s := &Segmenter{seg: seg, added: map[string]bool{}}
