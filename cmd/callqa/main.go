@@ -51,6 +51,8 @@ func newRootCmd() *cobra.Command {
 		newEvalCmd(),
 		newConvertCmd(),
 		newWorkCmd(),
+		newServeCmd(),
+		newTokenCmd(),
 		newBenchPipelineCmd(),
 		newBenchScoreCmd(),
 		newGenCmd(),
