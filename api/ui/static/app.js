@@ -276,16 +276,24 @@ function drawDays(root, days) {
   root.append(svg("text", { x: 2, y: y(100) + 4 }, "100"), svg("text", { x: 8, y: y(50) + 4 }, "50"));
   root.append(svg("text", { x: W - R + 4, y: T + 8 }, String(maxCalls)));
   let line = "";
+  const dots = [];
   days.forEach((d, i) => {
     const h = (H - T - B) * d.calls / maxCalls;
     const x = L + i * bw;
     const bar = svg("rect", { class: "bar", x: x + 1, y: H - B - h, width: Math.max(bw - 2, 1), height: h, "data-date": d.date });
     bar.append(svg("title", {}, d.date + ": " + d.calls + " calls, mean " + num(d.mean_score, 2)));
     root.append(bar);
-    if (d.mean_score !== null) line += (line ? " L" : "M") + (x + bw / 2).toFixed(1) + " " + y(d.mean_score).toFixed(1);
+    if (d.mean_score !== null) {
+      const cx = (x + bw / 2).toFixed(1), cy = y(d.mean_score).toFixed(1);
+      line += (line ? " L" : "M") + cx + " " + cy;
+      const dot = svg("circle", { class: "dot", cx, cy, r: 3.5, "data-date": d.date });
+      dot.append(svg("title", {}, d.date + ": mean " + num(d.mean_score, 2)));
+      dots.push(dot);
+    }
     if (n <= 31 && (i % Math.ceil(n / 10) === 0)) root.append(svg("text", { x: x, y: H - 10 }, d.date.slice(5)));
   });
   if (line) root.append(svg("path", { class: "line", d: line }));
+  root.append(...dots);
 }
 
 // drawRules draws findings per rule as horizontal bars.
