@@ -3,7 +3,8 @@
 #
 # Usage: bash scripts/test.sh [go test flags] [packages]
 #
-# It installs redis-server with apt-get when it is missing, builds the pinned
+# It installs redis-server (and chromium, for the pages' browser test) with
+# apt-get when they are missing, builds the pinned
 # MinIO once into a cache folder outside the repo, starts one redis-server and
 # one MinIO on free loopback ports with temporary data, runs `go vet` and
 # `go test -race -count=1` with the given arguments (./... when no package is
@@ -88,6 +89,17 @@ ensure_redis() {
 			die "could not install redis-server with apt-get; install it yourself (Debian/Ubuntu: apt-get install redis-server) or set CALLQA_TEST_REDIS_SERVER to its path"
 	fi
 	redis_bin=$(command -v redis-server)
+}
+
+# ensure_chromium makes sure Debian's chromium is there for the pages'
+# headless browser test (api/ui_test.go drives /usr/bin/chromium with
+# chromedp).
+ensure_chromium() {
+	[[ -x /usr/bin/chromium ]] && return
+	log "chromium is missing; installing it with apt-get (the web pages' browser test needs it)"
+	apt_install chromium || true
+	[[ -x /usr/bin/chromium ]] ||
+		die "could not install chromium with apt-get; install it yourself (Debian: apt-get install chromium)"
 }
 
 # ensure_race_toolchain makes sure cgo works, which -race needs.
@@ -366,6 +378,7 @@ ensure_go
 ensure_redis
 ensure_minio
 ensure_race_toolchain
+ensure_chromium
 
 pdeathsig=
 if command -v setpriv >/dev/null 2>&1 && setpriv --help 2>&1 | grep -q -- --pdeathsig; then
