@@ -2,7 +2,6 @@ package scoring
 
 import (
 	"fmt"
-	"regexp"
 
 	ahocorasick "github.com/BobuSumisu/aho-corasick"
 
@@ -50,7 +49,7 @@ type compiled struct {
 	soundEntries [][]entry
 	soundRunes   []int32
 
-	patterns map[string][]*regexp.Regexp
+	patterns map[string][]*pattern
 }
 
 // Fixed list ids of the lists the rules read, resolved once at compile time.
@@ -73,7 +72,7 @@ func compile(lex *lexicon.Lexicon) (*compiled, *listIDs, error) {
 		norm:      norm,
 		ids:       make(map[string]listID),
 		unitLists: make(map[string]listID),
-		patterns:  make(map[string][]*regexp.Regexp),
+		patterns:  make(map[string][]*pattern),
 	}
 	type source struct {
 		name    string
@@ -140,7 +139,7 @@ func compile(lex *lexicon.Lexicon) (*compiled, *listIDs, error) {
 	c.sound = soundB.Build()
 	for name, ps := range lex.Patterns {
 		for _, p := range ps {
-			c.patterns[name] = append(c.patterns[name], p.Re)
+			c.patterns[name] = append(c.patterns[name], newPattern(p.Re))
 		}
 	}
 

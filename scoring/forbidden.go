@@ -1,7 +1,6 @@
 package scoring
 
 import (
-	"regexp"
 	"unicode/utf8"
 
 	"callqa/lexicon"
@@ -214,10 +213,13 @@ func (c *call) firstRhetorical(u *utt) (hit, bool) {
 }
 
 // patternHits runs regular expressions over u's match view.
-func patternHits(u *utt, res []*regexp.Regexp) []hit {
+func patternHits(u *utt, ps []*pattern) []hit {
 	var out []hit
-	for _, re := range res {
-		for _, m := range re.FindAllStringIndex(u.viewStr, -1) {
+	for _, p := range ps {
+		if !p.mayMatch(u.view) {
+			continue
+		}
+		for _, m := range p.re.FindAllStringIndex(u.viewStr, -1) {
 			s := int32(utf8.RuneCountInString(u.viewStr[:m[0]]))
 			e := s + int32(utf8.RuneCountInString(u.viewStr[m[0]:m[1]]))
 			out = append(out, hit{list: -1, start: s, end: e})
@@ -278,8 +280,8 @@ func (c *call) turnAndNextAgentTurn(i int) []int {
 // the utterances.
 func (c *call) anyPattern(idx []int, set string) bool {
 	for _, i := range idx {
-		for _, re := range c.e.c.patterns[set] {
-			if re.MatchString(c.utts[i].viewStr) {
+		for _, p := range c.e.c.patterns[set] {
+			if u := c.utts[i]; p.mayMatch(u.view) && p.re.MatchString(u.viewStr) {
 				return true
 			}
 		}
