@@ -27,11 +27,14 @@ import (
 // {"Records": [...]} document is accepted too); every s3:ObjectCreated:*
 // record in it for the bucket becomes a message, unless its object
 // version is already scored, dead or freshly queued. An event that is not
-// JSON goes to the dead-letter stream. Object keys arrive URL-encoded and
-// are stored decoded.
+// JSON goes to the dead-letter stream. Every s3:ObjectRemoved:* record for
+// the bucket becomes a message too, with an empty ETag and the field rm
+// set, so that the worker removes what the object contributed. Object keys
+// arrive URL-encoded and are stored decoded.
 //
-// Returns {events taken, messages queued, records skipped as already
-// handled, records ignored (other bucket or event), dead letters}.
+// Returns {events taken, messages queued for created objects, records
+// skipped as already handled, records ignored (other bucket or event),
+// dead letters, messages queued for removed objects}.
 var moveEventsScript = redis.NewScript(luaMarks + `
 local function unescape(s)
   s = string.gsub(s, '%+', ' ')
@@ -61,7 +64,7 @@ local function records(ev)
   return out
 end
 local now, hold = tonumber(ARGV[3]), tonumber(ARGV[4])
-local taken, queued, dup, ignored, dead = 0, 0, 0, 0, 0
+local taken, queued, dup, ignored, dead, removed = 0, 0, 0, 0, 0, 0
 for _ = 1, tonumber(ARGV[1]) do
   local raw = redis.call('LPOP', KEYS[1])
   if not raw then break end
@@ -79,8 +82,13 @@ for _ = 1, tonumber(ARGV[1]) do
       local name = field(rec, 'eventName')
       local bucket = field(rec, 's3', 'bucket', 'name')
       local key = field(rec, 's3', 'object', 'key')
-      if type(name) ~= 'string' or string.sub(name, 1, 17) ~= 's3:ObjectCreated:'
-          or bucket ~= ARGV[2] or type(key) ~= 'string' then
+      if type(name) ~= 'string' or bucket ~= ARGV[2] or type(key) ~= 'string' then
+        ignored = ignored + 1
+      elseif string.sub(name, 1, 17) == 's3:ObjectRemoved:' then
+        redis.call('XADD', KEYS[2], '*', 'key', unescape(key), 'etag', '', 'size', '0',
+          'src', 'event', 'at', ARGV[3], 'force', '1', 'rm', '1')
+        removed = removed + 1
+      elseif string.sub(name, 1, 17) ~= 's3:ObjectCreated:' then
         ignored = ignored + 1
       else
         key = unescape(key)
@@ -101,7 +109,7 @@ for _ = 1, tonumber(ARGV[1]) do
     end
   end
 end
-return {taken, queued, dup, ignored, dead}
+return {taken, queued, dup, ignored, dead, removed}
 `)
 
 // MoveResult counts what MoveEvents did.
@@ -118,6 +126,8 @@ type MoveResult struct {
 	Ignored int64
 	// Dead counts events that were not access-format JSON.
 	Dead int64
+	// Removed counts messages queued for removed objects.
+	Removed int64
 }
 
 // MoveEvents moves up to max events from MinIO's events list into the work
@@ -130,10 +140,11 @@ func (q *Queue) MoveEvents(ctx context.Context, max int, hold time.Duration) (Mo
 	if err != nil {
 		return MoveResult{}, opErrf("store.Queue.MoveEvents", "move events from %s: %w", q.keys.Events, err)
 	}
-	if len(vals) != 5 {
-		return MoveResult{}, opErrf("store.Queue.MoveEvents", "script returned %d counts, want 5", len(vals))
+	if len(vals) != 6 {
+		return MoveResult{}, opErrf("store.Queue.MoveEvents", "script returned %d counts, want 6", len(vals))
 	}
-	return MoveResult{Events: vals[0], Queued: vals[1], Duplicates: vals[2], Ignored: vals[3], Dead: vals[4]}, nil
+	return MoveResult{Events: vals[0], Queued: vals[1], Duplicates: vals[2], Ignored: vals[3], Dead: vals[4],
+		Removed: vals[5]}, nil
 }
 
 // WaitEvents blocks until MinIO's events list holds an event or timeout

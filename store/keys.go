@@ -107,7 +107,8 @@ func (k Keys) Units() string { return k.prefix + "units" }
 func (k Keys) Scores() string { return k.prefix + "scores" }
 
 // QueueKeys are the keys of one work queue: the stream of work, its
-// dead letters and the marks of object versions already handled.
+// dead letters, the marks of object versions already handled, and what
+// the queue knows of each call's objects.
 type QueueKeys struct {
 	// Events is the Redis list MinIO's bucket notification pushes to.
 	Events string
@@ -116,8 +117,17 @@ type QueueKeys struct {
 	// Dead is the dead-letter stream.
 	Dead string
 	// Marks is the hash from object key to the state of its last handled
-	// version (queued, scored or dead).
+	// version (queued, scored, waiting, dead or removed).
 	Marks string
+	// Parts is the hash from a call's pairing key (adapt.PairKey) to the
+	// objects of the call: its transcripts and its sidecars (see Parts).
+	Parts string
+	// PartsGen is the counter that numbers every change of a call's
+	// sidecars.
+	PartsGen string
+	// Waiting is the sorted set of transcript objects waiting for a
+	// sidecar, scored by the Unix ms their wait ends.
+	Waiting string
 }
 
 // Queue returns the keys of the work queue fed by the events list
@@ -126,10 +136,13 @@ type QueueKeys struct {
 func (k Keys) Queue(eventsKey, bucket string) QueueKeys {
 	p := k.prefix + "{" + HashTag(eventsKey) + "}:"
 	return QueueKeys{
-		Events: eventsKey,
-		Stream: p + "queue",
-		Dead:   p + "dead",
-		Marks:  p + "marks:" + bucket,
+		Events:   eventsKey,
+		Stream:   p + "queue",
+		Dead:     p + "dead",
+		Marks:    p + "marks:" + bucket,
+		Parts:    p + "parts:" + bucket,
+		PartsGen: p + "parts-gen:" + bucket,
+		Waiting:  p + "waiting:" + bucket,
 	}
 }
 

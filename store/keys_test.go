@@ -29,8 +29,8 @@ func TestScriptKeysShareSlot(t *testing.T) {
 			k.Aggregate(unit, DimAgent, "A{1}", "2026-11-22"), k.Aggregate(unit, DimTeam, "95598-一班", "2026-11-22"),
 			k.IndexKey(unit, IndexScore, ""), k.IndexKey(unit, IndexRule, "greeting.missing"),
 			k.AggregateSet(unit), k.Members(unit, DimAgent)},
-		"queue":        {q.Events, q.Stream, q.Dead, q.Marks},
-		"queue tagged": {qt.Events, qt.Stream, qt.Dead, qt.Marks},
+		"queue":        {q.Events, q.Stream, q.Dead, q.Marks, q.Parts, q.PartsGen, q.Waiting},
+		"queue tagged": {qt.Events, qt.Stream, qt.Dead, qt.Marks, qt.Parts, qt.PartsGen, qt.Waiting},
 	}
 	for name, keys := range groups {
 		want := slot(keys[0])

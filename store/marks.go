@@ -8,19 +8,27 @@ import (
 )
 
 // A mark records, per object key, the last version the queue handled:
-// "<state>:<unix ms>:<etag>" with state q (queued), s (scored) or d
-// (dead-lettered). The ETag comes last, so it may hold any character.
+// "<state>:<unix ms>:<etag>" with state q (queued), s (scored, or
+// otherwise done: a sidecar registered, an object that is no call
+// skipped), w (waiting for a sidecar), d (dead-lettered) or x (the object
+// was removed; the ETag is empty). The ETag comes last, so it may hold any
+// character.
 //
 // luaMarks defines handled(marks, key, etag, now, hold), true when the
-// version etag of key needs no new message: it was scored or
-// dead-lettered, or queued less than hold ms before now.
+// version etag of key needs no new message: it was scored, is waiting or
+// was dead-lettered, or was queued less than hold ms before now; and
+// mark_of(marks, key), which returns the state and ETag of key's mark
+// (nil when it has none).
 const luaMarks = `
-local function handled(marks, key, etag, now, hold)
+local function mark_of(marks, key)
   local m = redis.call('HGET', marks, key)
-  if not m then return false end
-  local state, at, tag = string.match(m, '^(%a):(%d+):(.*)$')
-  if tag ~= etag then return false end
-  if state == 's' or state == 'd' then return true end
+  if not m then return nil, nil, nil end
+  return string.match(m, '^(%a):(%d+):(.*)$')
+end
+local function handled(marks, key, etag, now, hold)
+  local state, at, tag = mark_of(marks, key)
+  if not state or tag ~= etag then return false end
+  if state == 's' or state == 'd' or state == 'w' then return true end
   return state == 'q' and now - tonumber(at) < hold
 end
 `
@@ -32,8 +40,16 @@ type MarkState byte
 const (
 	Unmarked MarkState = 0
 	Queued   MarkState = 'q'
-	Scored   MarkState = 's'
-	Dead     MarkState = 'd'
+	// Scored is a version that is done: scored and stored, or, for an
+	// object that is a sidecar or no part of a call, registered or skipped.
+	Scored MarkState = 's'
+	// Waiting is a transcript version that lacks what only a sidecar can
+	// give (unit, agent or start); it is scored when the sidecar arrives
+	// or dead-lettered when its wait ends.
+	Waiting MarkState = 'w'
+	Dead    MarkState = 'd'
+	// Removed is an object that was deleted; the mark's ETag is empty.
+	Removed MarkState = 'x'
 )
 
 // Mark is the last version of an object the queue handled, and how.

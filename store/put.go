@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -90,17 +91,21 @@ end
 //
 // Returns 0 when the stored score comes from a newer object (nothing
 // changes), 1 when the call was new, 2 when its old score was replaced.
+// When the old contribution equals the new one (the same record stored
+// again, or a rescore that changes nothing the aggregates count),
+// subtracting and adding it would leave every aggregate and index as it
+// is, so neither is done.
 var putScript = redis.NewScript(luaApply + luaReviews + `
 local old = redis.call('HMGET', KEYS[1], 'contrib', 'mtime')
 if old[2] and tonumber(old[2]) > tonumber(ARGV[5]) then
   return 0
 end
 local result = 1
-if old[1] then
-  apply(ARGV[1], ARGV[2], cjson.decode(old[1]), -1)
-  result = 2
+if old[1] then result = 2 end
+if old[1] ~= ARGV[4] then
+  if old[1] then apply(ARGV[1], ARGV[2], cjson.decode(old[1]), -1) end
+  apply(ARGV[1], ARGV[2], cjson.decode(ARGV[4]), 1)
 end
-apply(ARGV[1], ARGV[2], cjson.decode(ARGV[4]), 1)
 rv_refresh(ARGV[1], ARGV[2], old[1], ARGV[4], ARGV[3])
 redis.call('HSET', KEYS[1],
   'record', ARGV[3], 'contrib', ARGV[4], 'mtime', ARGV[5], 'etag', ARGV[6],
@@ -117,9 +122,17 @@ return result
 // KEYS[2] the call's history hash (Keys.History)
 // ARGV[1] the unit's key prefix (Keys.UnitPrefix)
 // ARGV[2] call id
+// ARGV[3] an object key: remove the call only if its score was computed
 //
-// Returns 1 when the call existed, 0 otherwise.
+//	from that object; '' to remove it whatever its source
+//
+// Returns 1 when the call existed, 0 when it did not, -1 when its score
+// comes from another object than ARGV[3] (nothing changes).
 var removeScript = redis.NewScript(luaApply + luaReviews + `
+if ARGV[3] ~= '' then
+  local o = redis.call('HGET', KEYS[1], 'object')
+  if o and o ~= ARGV[3] then return -1 end
+end
 local old = redis.call('HGET', KEYS[1], 'contrib')
 redis.call('DEL', KEYS[1], KEYS[2])
 if not old then return 0 end
@@ -178,62 +191,133 @@ func (o Outcome) String() string {
 // (the worker retries every unacknowledged message). Writes of one call
 // with different units must not run concurrently.
 func (s *Store) Put(ctx context.Context, rec *scoring.Record, src Source) (Outcome, error) {
-	return s.put(ctx, rec, src, false)
+	res := s.PutMany(ctx, []PutItem{{Record: rec, Source: src}})
+	return res[0].Outcome, res[0].Err
 }
 
-func (s *Store) put(ctx context.Context, rec *scoring.Record, src Source, loaded bool) (Outcome, error) {
+// PutItem is one score for PutMany: a record and the object version it
+// was computed from.
+type PutItem struct {
+	Record *scoring.Record
+	Source Source
+}
+
+// PutResult is what PutMany did with one PutItem.
+type PutResult struct {
+	Outcome Outcome
+	// Err is nil when the score was stored (or refused as stale). An
+	// error that wraps ErrInvalid is a record that can never be stored;
+	// any other is a Redis failure, and the caller may retry.
+	Err error
+}
+
+// ErrInvalid is wrapped by the error of a record that cannot be stored:
+// it lacks a field the keys or the aggregates need.
+var ErrInvalid = errors.New("invalid record")
+
+// PutMany stores several scores, each as Put does (atomically and
+// idempotently), in one round trip; a call that moves to another unit
+// takes a few more. It returns one result per item, in order. Two items
+// must not be scores of one call.
+func (s *Store) PutMany(ctx context.Context, items []PutItem) []PutResult {
 	const op = "store.Put"
-	if err := validateRecord(rec); err != nil {
-		return Stale, opErr(op, err)
+	out := make([]PutResult, len(items))
+	type prepared struct {
+		i                int
+		recJSON, contrib string
 	}
-	contrib, err := NewContribution(rec).marshal()
-	if err != nil {
-		return Stale, opErr(op, err)
-	}
-	recJSON, err := json.Marshal(rec)
-	if err != nil {
-		return Stale, opErr(op, fmt.Errorf("encode record %s: %w", rec.CallID, err))
-	}
-	// One round trip: point a new call's locator at its unit, read where
-	// the call was stored before, and store the score.
-	var located *redis.StringCmd
-	var put *redis.Cmd
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSetNX(ctx, s.keys.Locator(), rec.CallID, rec.Unit)
-		located = p.HGet(ctx, s.keys.Locator(), rec.CallID)
-		p.SAdd(ctx, s.keys.Units(), rec.Unit)
-		put = putScript.EvalSha(ctx, p,
-			[]string{s.keys.Call(rec.Unit, rec.CallID), s.keys.History(rec.Unit, rec.CallID)},
-			s.keys.UnitPrefix(rec.Unit), rec.CallID, recJSON, contrib,
-			src.Modified.UnixMilli(), src.ETag, src.Object, time.Now().UnixMilli(),
-			rec.LexiconVersion, rec.SchemeVersion, rec.EngineVersion, rec.Score,
-		)
-		return nil
-	})
-	if isNoScript(err) && !loaded {
-		// Redis does not hold the script yet (or lost it in a restart):
-		// load it and write again.
-		if lerr := putScript.Load(ctx, s.rdb).Err(); lerr != nil {
-			return Stale, opErrf(op, "load the put script: %w", lerr)
+	todo := make([]prepared, 0, len(items))
+	for i, it := range items {
+		rec := it.Record
+		if err := validateRecord(rec); err != nil {
+			out[i].Err = opErr(op, fmt.Errorf("%w: %w", ErrInvalid, err))
+			continue
 		}
-		return s.put(ctx, rec, src, true)
+		contrib, err := NewContribution(rec).marshal()
+		if err != nil {
+			out[i].Err = opErr(op, err)
+			continue
+		}
+		recJSON, err := json.Marshal(rec)
+		if err != nil {
+			out[i].Err = opErr(op, fmt.Errorf("encode record %s: %w", rec.CallID, err))
+			continue
+		}
+		todo = append(todo, prepared{i: i, recJSON: string(recJSON), contrib: contrib})
 	}
-	if err != nil {
-		return Stale, opErrf(op, "store call %s: %w", rec.CallID, err)
+	located := make([]*redis.StringCmd, len(items))
+	puts := make([]*redis.Cmd, len(items))
+	for try := 0; len(todo) > 0; try++ {
+		// One round trip: point each new call's locator at its unit, read
+		// where the call was stored before, and store the score.
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, t := range todo {
+				rec, src := items[t.i].Record, items[t.i].Source
+				p.HSetNX(ctx, s.keys.Locator(), rec.CallID, rec.Unit)
+				located[t.i] = p.HGet(ctx, s.keys.Locator(), rec.CallID)
+				p.SAdd(ctx, s.keys.Units(), rec.Unit)
+				puts[t.i] = putScript.EvalSha(ctx, p,
+					[]string{s.keys.Call(rec.Unit, rec.CallID), s.keys.History(rec.Unit, rec.CallID)},
+					s.keys.UnitPrefix(rec.Unit), rec.CallID, t.recJSON, t.contrib,
+					src.Modified.UnixMilli(), src.ETag, src.Object, time.Now().UnixMilli(),
+					rec.LexiconVersion, rec.SchemeVersion, rec.EngineVersion, rec.Score,
+				)
+			}
+			return nil
+		})
+		if err != nil && !isReply(err) {
+			for _, t := range todo {
+				out[t.i].Err = opErrf(op, "store call %s: %w", items[t.i].Record.CallID, err)
+			}
+			return out
+		}
+		var again []prepared
+		for _, t := range todo {
+			if isNoScript(puts[t.i].Err()) && try == 0 {
+				again = append(again, t)
+			}
+		}
+		if len(again) > 0 {
+			// Redis does not hold the script yet (or lost it in a
+			// restart): load it and write those again.
+			if lerr := putScript.Load(ctx, s.rdb).Err(); lerr != nil {
+				for _, t := range again {
+					out[t.i].Err = opErrf(op, "load the put script: %w", lerr)
+				}
+				again = nil
+			}
+		}
+		for _, t := range todo {
+			if slices.ContainsFunc(again, func(a prepared) bool { return a.i == t.i }) {
+				continue
+			}
+			out[t.i] = s.finishPut(ctx, items[t.i].Record, located[t.i], puts[t.i])
+		}
+		todo = again
 	}
+	return out
+}
+
+// finishPut reads the replies of one item of PutMany and moves the call
+// out of the unit it was stored under before, if that was another one.
+func (s *Store) finishPut(ctx context.Context, rec *scoring.Record, located *redis.StringCmd, put *redis.Cmd) PutResult {
+	const op = "store.Put"
 	res, err := put.Int()
+	if err == nil {
+		err = located.Err()
+	}
 	if err != nil {
-		return Stale, opErrf(op, "store call %s: %w", rec.CallID, err)
+		return PutResult{Err: opErrf(op, "store call %s: %w", rec.CallID, err)}
 	}
 	if old := located.Val(); old != rec.Unit {
-		if _, err := s.remove(ctx, old, rec.CallID); err != nil {
-			return Stale, opErrf(op, "move call %s from unit %s to %s: %w", rec.CallID, old, rec.Unit, err)
+		if _, err := s.remove(ctx, old, rec.CallID, ""); err != nil {
+			return PutResult{Err: opErrf(op, "move call %s from unit %s to %s: %w", rec.CallID, old, rec.Unit, err)}
 		}
 		if err := s.rdb.HSet(ctx, s.keys.Locator(), rec.CallID, rec.Unit).Err(); err != nil {
-			return Stale, opErrf(op, "move call %s from unit %s to %s: %w", rec.CallID, old, rec.Unit, err)
+			return PutResult{Err: opErrf(op, "move call %s from unit %s to %s: %w", rec.CallID, old, rec.Unit, err)}
 		}
 	}
-	return Outcome(res), nil
+	return PutResult{Outcome: Outcome(res)}
 }
 
 // isNoScript reports whether err is Redis's NOSCRIPT error: EVALSHA of a
@@ -245,7 +329,18 @@ func isNoScript(err error) bool {
 // Remove deletes a call's score, history and contribution. It reports
 // whether the call was stored.
 func (s *Store) Remove(ctx context.Context, callID string) (bool, error) {
-	const op = "store.Remove"
+	return s.removeCall(ctx, "store.Remove", callID, "")
+}
+
+// RemoveFrom deletes a call's score, history and contribution if its
+// score was computed from object, as when that object was deleted: a
+// call whose score now comes from another object is left as it is. It
+// reports whether it removed the call.
+func (s *Store) RemoveFrom(ctx context.Context, callID, object string) (bool, error) {
+	return s.removeCall(ctx, "store.RemoveFrom", callID, object)
+}
+
+func (s *Store) removeCall(ctx context.Context, op, callID, object string) (bool, error) {
 	unit, err := s.rdb.HGet(ctx, s.keys.Locator(), callID).Result()
 	if errors.Is(err, redis.Nil) {
 		return false, nil
@@ -253,24 +348,30 @@ func (s *Store) Remove(ctx context.Context, callID string) (bool, error) {
 	if err != nil {
 		return false, opErr(op, err)
 	}
-	existed, err := s.remove(ctx, unit, callID)
+	n, err := s.remove(ctx, unit, callID, object)
 	if err != nil {
 		return false, opErr(op, err)
 	}
-	if err := s.rdb.HDel(ctx, s.keys.Locator(), callID).Err(); err != nil {
-		return existed, opErr(op, err)
+	if n < 0 {
+		return false, nil // the score comes from another object
 	}
-	return existed, nil
-}
-
-func (s *Store) remove(ctx context.Context, unit, callID string) (bool, error) {
-	n, err := removeScript.Run(ctx, s.rdb,
-		[]string{s.keys.Call(unit, callID), s.keys.History(unit, callID)},
-		s.keys.UnitPrefix(unit), callID).Int()
-	if err != nil {
-		return false, fmt.Errorf("remove call %s from unit %s: %w", callID, unit, err)
+	if err := s.rdb.HDel(ctx, s.keys.Locator(), callID).Err(); err != nil {
+		return n == 1, opErr(op, err)
 	}
 	return n == 1, nil
+}
+
+// remove runs removeScript: 1 when the call was removed, 0 when it was
+// not stored, -1 when its score comes from another object than object
+// (unless object is empty).
+func (s *Store) remove(ctx context.Context, unit, callID, object string) (int, error) {
+	n, err := removeScript.Run(ctx, s.rdb,
+		[]string{s.keys.Call(unit, callID), s.keys.History(unit, callID)},
+		s.keys.UnitPrefix(unit), callID, object).Int()
+	if err != nil {
+		return 0, fmt.Errorf("remove call %s from unit %s: %w", callID, unit, err)
+	}
+	return n, nil
 }
 
 // Announcement is a stored score to announce on the scores stream.

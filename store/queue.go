@@ -22,6 +22,17 @@ const (
 	SourceEvent   = "event"   // a MinIO bucket notification
 	SourceScan    = "scan"    // the reconciling scan of the bucket
 	SourceRescore = "rescore" // a rescoring job
+	// SourceSidecar: a sidecar of the call (a CDR or metadata) arrived,
+	// changed or was removed, so the call's transcript is scored again.
+	SourceSidecar = "sidecar"
+	// SourceWait: the transcript's wait for a sidecar ended (Message.Final).
+	SourceWait = "wait"
+	// SourceChanged: the call's objects changed while the message was
+	// processed, so its outcome was discarded and the object queued again.
+	SourceChanged = "changed"
+	// SourceCheck: a worker found a registered sidecar missing and asks
+	// for the object's state to be checked.
+	SourceCheck = "check"
 )
 
 // QueueOptions configures a Queue. Bucket is required.
@@ -85,6 +96,12 @@ type Message struct {
 	// Force asks to score the object even if its version was scored
 	// already (rescoring).
 	Force bool
+	// Removed marks a message queued because the object was deleted; the
+	// worker checks whether it still exists. ETag is then empty.
+	Removed bool
+	// Final marks a transcript whose wait for a sidecar has ended: if it
+	// still lacks what only a sidecar can give, it is dead-lettered.
+	Final bool
 	// Queued is when the message entered the stream.
 	Queued time.Time
 	// Deliveries counts how often the message was delivered, this time
@@ -162,14 +179,37 @@ func (q *Queue) Claim(ctx context.Context, consumer string, minIdle time.Duratio
 	return out, nil
 }
 
-// Extend resets the idle time of a message consumer holds, so that no
-// other worker claims it while consumer is still working on it (retrying
-// a transient failure).
-func (q *Queue) Extend(ctx context.Context, consumer, id string) error {
+// Extend resets the idle time of messages consumer holds, so that no
+// other worker claims them while consumer is still working on them
+// (retrying a transient failure).
+func (q *Queue) Extend(ctx context.Context, consumer string, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	err := q.rdb.XClaimJustID(ctx, &redis.XClaimArgs{
-		Stream: q.keys.Stream, Group: q.group, Consumer: consumer, MinIdle: 0, Messages: []string{id},
+		Stream: q.keys.Stream, Group: q.group, Consumer: consumer, MinIdle: 0, Messages: ids,
 	}).Err()
 	return opErr("store.Queue.Extend", err)
+}
+
+// Check queues objects to have their state checked, as after a removal
+// event: a worker that finds one gone removes what it contributed, and one
+// that finds it there handles its current version. It is for objects a
+// worker found missing although they are registered (their removal event
+// was missed).
+func (q *Queue) Check(ctx context.Context, objects ...string) error {
+	if len(objects) == 0 {
+		return nil
+	}
+	now := time.Now().UnixMilli()
+	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, o := range objects {
+			p.XAdd(ctx, &redis.XAddArgs{Stream: q.keys.Stream, Values: []any{
+				"key", o, "etag", "", "size", 0, "src", SourceCheck, "at", now, "force", 1, "rm", 1}})
+		}
+		return nil
+	})
+	return opErr("store.Queue.Check", err)
 }
 
 func parseMessage(m redis.XMessage) Message {
@@ -180,7 +220,8 @@ func parseMessage(m redis.XMessage) Message {
 	size, _ := strconv.ParseInt(str("size"), 10, 64)
 	return Message{
 		ID: m.ID, Object: str("key"), ETag: str("etag"), Size: size, Source: str("src"),
-		Force: str("force") == "1", Queued: millis(str("at")),
+		Force: str("force") == "1", Removed: str("rm") == "1", Final: str("final") == "1",
+		Queued: millis(str("at")),
 	}
 }
 
@@ -319,21 +360,25 @@ type QueueStats struct {
 	Pending int64
 	// Dead is the length of the dead-letter stream.
 	Dead int64
+	// Waiting is the number of transcripts waiting for a sidecar.
+	Waiting int64
 }
 
 // Stats returns the queue's sizes.
 func (q *Queue) Stats(ctx context.Context) (QueueStats, error) {
-	var events, depth, dead *redis.IntCmd
+	var events, depth, dead, waiting *redis.IntCmd
 	var pending *redis.XPendingCmd
 	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		events = p.LLen(ctx, q.keys.Events)
 		depth = p.XLen(ctx, q.keys.Stream)
 		pending = p.XPending(ctx, q.keys.Stream, q.group)
 		dead = p.XLen(ctx, q.keys.Dead)
+		waiting = p.ZCard(ctx, q.keys.Waiting)
 		return nil
 	})
 	if err != nil {
 		return QueueStats{}, opErr("store.Queue.Stats", fmt.Errorf("%w", err))
 	}
-	return QueueStats{Events: events.Val(), Depth: depth.Val(), Pending: pending.Val().Count, Dead: dead.Val()}, nil
+	return QueueStats{Events: events.Val(), Depth: depth.Val(), Pending: pending.Val().Count, Dead: dead.Val(),
+		Waiting: waiting.Val()}, nil
 }

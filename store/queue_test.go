@@ -46,7 +46,8 @@ func TestMoveEvents(t *testing.T) {
 		accessEvent("s3:ObjectCreated:Put", "calls", "hz/2026/call 1+一.json", "e1", 120), // duplicate
 		accessEvent("s3:ObjectCreated:CompleteMultipartUpload", "calls", "b.json", `"e2-3"`, 3<<20),
 		accessEvent("s3:ObjectCreated:Put", "other", "c.json", "e3", 1),
-		accessEvent("s3:ObjectRemoved:Delete", "calls", "d.json", "", 0),
+		accessEvent("s3:ObjectRemoved:Delete", "calls", "d e.json", "", 0),
+		accessEvent("s3:ObjectAccessed:Get", "calls", "d e.json", "", 0),
 		`not json at all`,
 		`{"Records": "nope"}`,
 		// An S3-style document with two records.
@@ -74,8 +75,9 @@ func TestMoveEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := store.MoveResult{Events: first.Events + rest.Events, Queued: first.Queued + rest.Queued,
-		Duplicates: first.Duplicates + rest.Duplicates, Ignored: first.Ignored + rest.Ignored, Dead: first.Dead + rest.Dead}
-	want := store.MoveResult{Events: 8, Queued: 4, Duplicates: 1, Ignored: 2, Dead: 2}
+		Duplicates: first.Duplicates + rest.Duplicates, Ignored: first.Ignored + rest.Ignored, Dead: first.Dead + rest.Dead,
+		Removed: first.Removed + rest.Removed}
+	want := store.MoveResult{Events: 9, Queued: 4, Duplicates: 1, Ignored: 2, Dead: 2, Removed: 1}
 	if got != want || first.Events != 3 {
 		t.Errorf("MoveEvents = %+v then %+v, want %+v in all with 3 first", first, rest, want)
 	}
@@ -83,18 +85,21 @@ func TestMoveEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(msgs) != 4 {
-		t.Fatalf("Read %d messages, want 4: %+v", len(msgs), msgs)
+	if len(msgs) != 5 {
+		t.Fatalf("Read %d messages, want 5: %+v", len(msgs), msgs)
 	}
 	m := msgs[0]
-	if m.Object != "hz/2026/call 1+一.json" || m.ETag != "e1" || m.Size != 120 || m.Source != store.SourceEvent || m.Force || m.Deliveries != 1 {
+	if m.Object != "hz/2026/call 1+一.json" || m.ETag != "e1" || m.Size != 120 || m.Source != store.SourceEvent || m.Force || m.Removed || m.Deliveries != 1 {
 		t.Errorf("first message = %+v", m)
 	}
 	if msgs[1].Object != "b.json" || msgs[1].ETag != "e2-3" || msgs[1].Size != 3<<20 {
 		t.Errorf("second message = %+v", msgs[1])
 	}
-	if msgs[2].Object != "s3/a.json" || msgs[3].Object != "s3/b.json" || msgs[3].ETag != "f2" {
-		t.Errorf("messages of the S3-style document = %+v", msgs[2:])
+	if rm := msgs[2]; rm.Object != "d e.json" || rm.ETag != "" || !rm.Removed || rm.Source != store.SourceEvent {
+		t.Errorf("message of the removal = %+v, want d e.json removed", rm)
+	}
+	if msgs[3].Object != "s3/a.json" || msgs[4].Object != "s3/b.json" || msgs[4].ETag != "f2" {
+		t.Errorf("messages of the S3-style document = %+v", msgs[3:])
 	}
 	letters, err := q.DeadLetters(ctx, "-", 10)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"callqa/scoring"
+	"callqa/adapt"
 )
 
 // Config configures a Worker. Bucket is required; every other zero field
@@ -41,9 +41,18 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// StatsEvery is the period of the queue gauges; 5 s when zero.
 	StatsEvery time.Duration
-	// Decode turns an object's bytes into a transcript; an *InputError
-	// marks poison. scoring.ParseTranscript when nil.
-	Decode func(name string, data []byte) (*scoring.Transcript, error)
+	// Adapt turns a call's objects into a transcript: a v1 transcript or
+	// a vendor ASR result with the CDRs and metadata paired with it by
+	// name (adapt.PairKey). Its Config holds the defaults for what the
+	// files do not say (unit, agent, team, direction, layout, agent
+	// channel), as `callqa score --unit …` does. A zero Loader when nil.
+	Adapt *adapt.Loader
+	// SidecarWait is how long a transcript that lacks what only a sidecar
+	// can give (a unit, an agent or a start that no metadata, CDR or
+	// default names) waits for that sidecar before it is dead-lettered;
+	// ten minutes when zero. The wait starts when the transcript is first
+	// found incomplete.
+	SidecarWait time.Duration
 	// Logger receives the worker's logs; slog.Default() when nil.
 	Logger *slog.Logger
 }
@@ -75,11 +84,15 @@ func (c Config) withDefaults() (Config, error) {
 	setDur(&c.QueuedHold, time.Hour)
 	setDur(&c.ShutdownGrace, 20*time.Second)
 	setDur(&c.StatsEvery, 5*time.Second)
+	setDur(&c.SidecarWait, 10*time.Minute)
+	if c.SidecarWait < 0 {
+		return c, fmt.Errorf("worker: sidecar wait %v", c.SidecarWait)
+	}
 	if c.MaxDeliveries <= 0 {
 		c.MaxDeliveries = 5
 	}
-	if c.Decode == nil {
-		c.Decode = scoring.ParseTranscript
+	if c.Adapt == nil {
+		c.Adapt = &adapt.Loader{}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

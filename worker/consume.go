@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"callqa/adapt"
 	"callqa/store"
 )
 
@@ -16,7 +17,7 @@ const readBlock = 2 * time.Second
 // into jobs until ctx is done. It reads only as many messages as jobs has
 // room for, so that at most Config.Workers messages wait in this worker
 // besides those being processed.
-func (w *Worker) consume(ctx context.Context, jobs chan<- store.Message) {
+func (w *Worker) consume(ctx context.Context, jobs chan<- *job) {
 	failures := 0
 	for ctx.Err() == nil {
 		n := max(cap(jobs)-len(jobs), 1)
@@ -30,7 +31,7 @@ func (w *Worker) consume(ctx context.Context, jobs chan<- store.Message) {
 			continue
 		}
 		failures = 0
-		if !send(ctx, jobs, msgs) {
+		if !w.take(ctx, jobs, msgs) {
 			return
 		}
 	}
@@ -39,7 +40,7 @@ func (w *Worker) consume(ctx context.Context, jobs chan<- store.Message) {
 // claimLoop takes over, every half visibility timeout, the messages that
 // other consumers (dead workers) left unacknowledged for longer than
 // Config.ClaimAfter, and hands them to jobs like new ones.
-func (w *Worker) claimLoop(ctx context.Context, jobs chan<- store.Message) {
+func (w *Worker) claimLoop(ctx context.Context, jobs chan<- *job) {
 	interval := max(w.cfg.ClaimAfter/2, 100*time.Millisecond)
 	failures := 0
 	for sleep(ctx, interval) {
@@ -60,7 +61,7 @@ func (w *Worker) claimLoop(ctx context.Context, jobs chan<- store.Message) {
 				w.log.Info("claimed a message left by another worker", slog.String("object", m.Object),
 					slog.String("message_id", m.ID), slog.Int64("deliveries", m.Deliveries))
 			}
-			if !send(ctx, jobs, msgs) {
+			if !w.take(ctx, jobs, msgs) {
 				return
 			}
 			if len(msgs) < n {
@@ -70,28 +71,57 @@ func (w *Worker) claimLoop(ctx context.Context, jobs chan<- store.Message) {
 	}
 }
 
-// send hands msgs to jobs, and reports false when ctx ended first; the
-// messages not handed over stay pending and are claimed later.
-func send(ctx context.Context, jobs chan<- store.Message, msgs []store.Message) bool {
-	for _, m := range msgs {
+// take turns msgs into jobs, reads the parts of the transcripts' calls in
+// one round trip, and hands the jobs to jobs. It reports false when ctx
+// ended first; the messages not handed over stay pending and are claimed
+// later.
+func (w *Worker) take(ctx context.Context, jobs chan<- *job, msgs []store.Message) bool {
+	if len(msgs) == 0 {
+		return true
+	}
+	batch := make([]*job, len(msgs))
+	var keys []string
+	var transcripts []*job
+	for i, m := range msgs {
+		j := &job{msg: m}
+		j.callKey, j.kind = adapt.PairKey(m.Object)
+		switch {
+		case m.Object == "":
+			j.kind = adapt.KindOther
+			j.dead(&poisonError{kind: reasonMessage, reason: "stream entry names no object"}, false)
+		case m.Deliveries > w.cfg.MaxDeliveries:
+			j.dead(tooManyDeliveries(m, w.cfg.MaxDeliveries), true)
+		}
+		if j.isTranscript() {
+			keys = append(keys, j.callKey)
+			transcripts = append(transcripts, j)
+		}
+		batch[i] = j
+	}
+	if len(keys) > 0 {
+		var parts []store.Parts
+		if err := retry(ctx, w.log, "parts", func() error {
+			var err error
+			parts, err = w.queue.PartsOf(ctx, keys)
+			if err != nil {
+				w.metrics.failed.WithLabelValues("parts").Inc()
+			}
+			return err
+		}); err != nil {
+			return false
+		}
+		for i, j := range transcripts {
+			j.parts = parts[i]
+		}
+	}
+	for _, j := range batch {
 		select {
-		case jobs <- m:
+		case jobs <- j:
 		case <-ctx.Done():
 			return false
 		}
 	}
 	return true
-}
-
-// scorerLoop processes messages from jobs until jobs is closed. Once ctx is
-// done it processes no new message: those still in jobs stay pending.
-func (w *Worker) scorerLoop(ctx, work context.Context, jobs <-chan store.Message) {
-	for m := range jobs {
-		if ctx.Err() != nil {
-			continue
-		}
-		w.process(ctx, work, m)
-	}
 }
 
 // readFailed logs a failed read or claim, recreates the consumer group if

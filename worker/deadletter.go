@@ -1,10 +1,8 @@
 package worker
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 
 	"callqa/scoring"
 	"callqa/store"
@@ -12,10 +10,12 @@ import (
 
 // Kinds of poison, the reason label of the dead-letter metric.
 const (
-	reasonInput      = "input"      // not a transcript: bad JSON, schema errors
+	reasonInput      = "input"      // not a transcript: bad JSON, schema errors, a bad sidecar
 	reasonOversize   = "oversize"   // larger than scoring.MaxTranscriptBytes
 	reasonUnit       = "unit"       // a unit the lexicon does not know
 	reasonScore      = "score"      // the scorer failed on the transcript
+	reasonWait       = "wait"       // waited Config.SidecarWait for a sidecar in vain
+	reasonDuplicate  = "duplicate"  // a second transcript of one call
 	reasonDeliveries = "deliveries" // delivered MaxDeliveries times without success
 	reasonMessage    = "message"    // a stream entry without an object key
 	reasonEvent      = "event"      // a MinIO event that is not access-format JSON
@@ -33,7 +33,7 @@ func (e *poisonError) Error() string { return e.reason }
 
 // classify wraps an error of decoding or scoring an object version as
 // poison: scoring is pure, so what failed once fails every time.
-func classify(etag string, err error, stage string) error {
+func classify(etag string, err error, stage string) *poisonError {
 	kind := reasonScore
 	var ie *scoring.InputError
 	switch {
@@ -45,26 +45,11 @@ func classify(etag string, err error, stage string) error {
 	return &poisonError{kind: kind, etag: etag, reason: err.Error()}
 }
 
-// deadLetter moves m to the dead-letter stream with p's reason, retrying
-// transient failures until ctx ends (the message then stays pending and
-// is dead-lettered on its next delivery).
-func (w *Worker) deadLetter(ctx, work context.Context, m store.Message, p *poisonError, log *slog.Logger) {
-	err := retry(ctx, log, "dead-letter", func() error {
-		return w.queue.DeadLetter(work, m, p.etag, p.reason)
-	})
-	if err != nil {
-		log.Warn("shutdown before the message could be dead-lettered; it stays pending")
-		return
-	}
-	w.metrics.dead.WithLabelValues(p.kind).Inc()
-	log.Warn("object dead-lettered", slog.String("kind", p.kind), slog.String("etag", p.etag),
-		slog.String("reason", p.reason))
-}
-
-// tooManyDeliveries is the poison of a message that keeps failing. Its
-// object version is not marked dead, so that the reconciling scan queues
-// it again once Config.QueuedHold has passed.
+// tooManyDeliveries is the poison of a message that keeps failing (it
+// crashed or stalled a worker each time). The version it was queued for
+// is marked dead, so that neither events nor the reconciling scan queue
+// it again; a new version of the object is scored as usual.
 func tooManyDeliveries(m store.Message, limit int64) *poisonError {
-	return &poisonError{kind: reasonDeliveries, reason: fmt.Sprintf(
+	return &poisonError{kind: reasonDeliveries, etag: m.ETag, reason: fmt.Sprintf(
 		"delivered %d times (limit %d) without being scored: the worker died or failed on it each time", m.Deliveries, limit)}
 }

@@ -54,11 +54,12 @@ func (w *Worker) moveEvents(ctx context.Context) (bool, error) {
 	m.WithLabelValues("duplicate").Add(float64(res.Duplicates))
 	m.WithLabelValues("ignored").Add(float64(res.Ignored))
 	m.WithLabelValues("malformed").Add(float64(res.Dead))
+	m.WithLabelValues("removed").Add(float64(res.Removed))
 	if res.Dead > 0 {
 		w.metrics.dead.WithLabelValues(reasonEvent).Add(float64(res.Dead))
 		w.log.Warn("malformed MinIO events dead-lettered", slog.Int64("count", res.Dead))
 	}
 	w.log.Debug("events moved", slog.Int64("events", res.Events), slog.Int64("queued", res.Queued),
-		slog.Int64("duplicates", res.Duplicates), slog.Int64("ignored", res.Ignored))
+		slog.Int64("duplicates", res.Duplicates), slog.Int64("ignored", res.Ignored), slog.Int64("removed", res.Removed))
 	return true, nil
 }

@@ -14,21 +14,27 @@ import (
 type Metrics struct {
 	reg *prometheus.Registry
 
-	scored     *prometheus.CounterVec
-	failed     *prometheus.CounterVec
-	dead       *prometheus.CounterVec
-	skipped    *prometheus.CounterVec
-	events     *prometheus.CounterVec
-	claimed    prometheus.Counter
-	scans      prometheus.Counter
-	scanQueued prometheus.Counter
-	roundTrips prometheus.Counter
-	scoring    prometheus.Histogram
-	endToEnd   *prometheus.HistogramVec
-	depth      prometheus.Gauge
-	pending    prometheus.Gauge
-	backlog    prometheus.Gauge
-	deadLen    prometheus.Gauge
+	scored      *prometheus.CounterVec
+	failed      *prometheus.CounterVec
+	dead        *prometheus.CounterVec
+	skipped     *prometheus.CounterVec
+	events      *prometheus.CounterVec
+	sidecars    *prometheus.CounterVec
+	requeued    *prometheus.CounterVec
+	waits       prometheus.Counter
+	removed     prometheus.Counter
+	claimed     prometheus.Counter
+	scans       prometheus.Counter
+	scanQueued  prometheus.Counter
+	roundTrips  prometheus.Counter
+	scoring     prometheus.Histogram
+	endToEnd    *prometheus.HistogramVec
+	commitBatch prometheus.Histogram
+	depth       prometheus.Gauge
+	pending     prometheus.Gauge
+	backlog     prometheus.Gauge
+	deadLen     prometheus.Gauge
+	waiting     prometheus.Gauge
 }
 
 func newMetrics(w *Worker) *Metrics {
@@ -43,7 +49,15 @@ func newMetrics(w *Worker) *Metrics {
 		dead: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callqa_dead_letters_total",
 			Help: "Messages and events moved to the dead-letter stream, by reason."}, []string{"reason"}),
 		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callqa_skipped_total",
-			Help: "Messages acknowledged without scoring: version already handled, or object gone."}, []string{"why"}),
+			Help: "Messages acknowledged without scoring, by why: gone (the object was deleted), not_a_call (no part of a call by its name)."}, []string{"why"}),
+		sidecars: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callqa_sidecars_total",
+			Help: "Messages of sidecars (CDRs, metadata), by result: attached (new or changed), unchanged, removed."}, []string{"result"}),
+		requeued: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callqa_requeued_total",
+			Help: "Transcripts queued again, by why: sidecar (a sidecar of the call arrived, changed or went), changed (the call's objects changed while it was processed), wait_ended (its wait for a sidecar ended)."}, []string{"why"}),
+		waits: prometheus.NewCounter(prometheus.CounterOpts{Name: "callqa_sidecar_waits_total",
+			Help: "Transcripts found lacking what only a sidecar can give (unit, agent, start), set to wait for it."}),
+		removed: prometheus.NewCounter(prometheus.CounterOpts{Name: "callqa_removed_total",
+			Help: "Scores removed with their contribution to the aggregates because their object was deleted."}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "callqa_events_total",
 			Help: "Records of MinIO events moved into the work stream, by result."}, []string{"result"}),
 		claimed: prometheus.NewCounter(prometheus.CounterOpts{Name: "callqa_claimed_total",
@@ -60,6 +74,9 @@ func newMetrics(w *Worker) *Metrics {
 		endToEnd: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "callqa_end_to_end_seconds",
 			Help:    "From the object's last-modified time (1 s resolution) to its score being stored, by message source.",
 			Buckets: prometheus.ExponentialBuckets(0.05, 2, 16)}, []string{"source"}),
+		commitBatch: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "callqa_commit_batch_messages",
+			Help:    "Messages committed together: their scores stored in one Redis round trip and their messages settled in another.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64}}),
 		depth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "callqa_queue_depth",
 			Help: "Messages in the work stream, delivered or not."}),
 		pending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "callqa_queue_pending",
@@ -68,9 +85,12 @@ func newMetrics(w *Worker) *Metrics {
 			Help: "MinIO events waiting in the Redis list to be moved into the work stream."}),
 		deadLen: prometheus.NewGauge(prometheus.GaugeOpts{Name: "callqa_dead_letters",
 			Help: "Entries in the dead-letter stream."}),
+		waiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: "callqa_sidecar_waiting",
+			Help: "Transcripts waiting for a sidecar."}),
 	}
-	for _, c := range []prometheus.Collector{m.scored, m.failed, m.dead, m.skipped, m.events, m.claimed,
-		m.scans, m.scanQueued, m.roundTrips, m.scoring, m.endToEnd, m.depth, m.pending, m.backlog, m.deadLen,
+	for _, c := range []prometheus.Collector{m.scored, m.failed, m.dead, m.skipped, m.events, m.sidecars, m.requeued,
+		m.waits, m.removed, m.claimed, m.scans, m.scanQueued, m.roundTrips, m.scoring, m.endToEnd, m.commitBatch,
+		m.depth, m.pending, m.backlog, m.deadLen, m.waiting,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	} {
 		f(c)
@@ -118,6 +138,7 @@ func (w *Worker) statsLoop(ctx context.Context) {
 			w.metrics.pending.Set(float64(st.Pending))
 			w.metrics.backlog.Set(float64(st.Events))
 			w.metrics.deadLen.Set(float64(st.Dead))
+			w.metrics.waiting.Set(float64(st.Waiting))
 		}
 		if !sleep(ctx, w.cfg.StatsEvery) {
 			return

@@ -63,6 +63,8 @@ type env struct {
 	store  *store.Store
 	queue  *store.Queue
 	bucket string
+	// worker is the worker started last.
+	worker *proc
 }
 
 func newEnv(t *testing.T) *env {
@@ -108,6 +110,7 @@ func (e *env) startWorker(args ...string) *proc {
 		e.t.Fatalf("start worker: %v", err)
 	}
 	p := &proc{cmd: cmd, listen: listen, log: logPath, done: make(chan struct{})}
+	e.worker = p
 	go func() {
 		p.err = cmd.Wait()
 		logFile.Close()

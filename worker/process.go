@@ -1,175 +1,184 @@
 package worker
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"strings"
 	"time"
 
-	"github.com/minio/minio-go/v7"
-
+	"callqa/adapt"
 	"callqa/scoring"
 	"callqa/store"
 )
 
-// stageError is a transient failure of one stage of processing.
-type stageError struct {
-	stage string
-	err   error
+// A message goes through three stages, each run by its own goroutines and
+// joined by channels (see Run): fetch.go reads the objects from MinIO,
+// score (here) turns them into a score record, and commit.go stores the
+// records and settles the messages in batches. A job carries one message
+// through them.
+type job struct {
+	msg store.Message
+	// callKey and kind are the message object's pairing key and role
+	// (adapt.PairKey).
+	callKey string
+	kind    adapt.FileKind
+	// parts is what the queue knew of the call's objects when the message
+	// was taken (transcripts only).
+	parts store.Parts
+	// op is what the commit stage does with the job.
+	op op
+
+	// Filled by the fetch stage: the object's version and bytes, and
+	// those of the sidecars paired with it.
+	etag     string
+	modified time.Time
+	data     []byte
+	sidecars []adapt.Sidecar
+
+	// Filled by the score stage, and outcome by the commit stage.
+	rec     *scoring.Record
+	scoring time.Duration
+	outcome store.Outcome
+	// wait is why the transcript waits for a sidecar (opWait).
+	wait error
+	// poison is why the message is dead-lettered (opDead); register
+	// says whether a dead transcript stays registered with its call.
+	poison   *poisonError
+	register bool
 }
 
-func (e *stageError) Error() string { return e.stage + ": " + e.err.Error() }
-func (e *stageError) Unwrap() error { return e.err }
+// op is what the commit stage does with a job.
+type op int
 
-// process handles one message until it is acknowledged, dead-lettered or
-// the worker shuts down. Transient failures are retried with backoff while
-// ctx lasts, holding the message (store.Queue.Extend) so that no other
-// worker claims it meanwhile; on shutdown the message stays pending. All
-// I/O runs under work, which outlives ctx by the shutdown grace.
-func (w *Worker) process(ctx, work context.Context, m store.Message) {
-	log := w.log.With(slog.String("object", m.Object), slog.String("message_id", m.ID), slog.String("src", m.Source))
-	switch {
-	case m.Object == "":
-		w.deadLetter(ctx, work, m, &poisonError{kind: reasonMessage, reason: "stream entry names no object"}, log)
-		return
-	case m.Deliveries > w.cfg.MaxDeliveries:
-		w.deadLetter(ctx, work, m, tooManyDeliveries(m, w.cfg.MaxDeliveries), log)
-		return
-	}
-	for attempt := 1; ; attempt++ {
-		err := w.attempt(work, m, log)
-		if err == nil {
-			return
+const (
+	// opScore: the transcript is to be scored (fetch stage), then stored
+	// (score stage done).
+	opScore op = iota
+	// opWait: the transcript waits for a sidecar.
+	opWait
+	// opDead: the message goes to the dead-letter stream.
+	opDead
+	// opRemove: the transcript is gone; its score is removed.
+	opRemove
+	// opAttach: the sidecar is registered with its call at etag.
+	opAttach
+	// opDetach: the sidecar is gone; it is forgotten.
+	opDetach
+	// opSkip: the object is no part of a call; the message is
+	// acknowledged.
+	opSkip
+)
+
+// isTranscript reports whether the job's object is a transcript or ASR
+// result by its name.
+func (j *job) isTranscript() bool { return j.kind == adapt.KindTranscript }
+
+// dead turns j into a dead letter.
+func (j *job) dead(p *poisonError, register bool) {
+	j.op, j.poison, j.register = opDead, p, register
+	j.data, j.sidecars, j.rec = nil, nil, nil
+}
+
+// scoreStage scores the jobs of in that need it and hands every job on to
+// out, until in is closed.
+func (w *Worker) scoreStage(in <-chan *job, out chan<- *job) {
+	for j := range in {
+		if j.op == opScore {
+			w.score(j)
 		}
-		var p *poisonError
-		if errors.As(err, &p) {
-			w.deadLetter(ctx, work, m, p, log)
-			return
-		}
-		stage := "process"
-		var se *stageError
-		if errors.As(err, &se) {
-			stage = se.stage
-		}
-		w.metrics.failed.WithLabelValues(stage).Inc()
-		if ctx.Err() != nil {
-			log.Warn("shutdown during a retry; the message stays pending", slog.Any("err", err))
-			return
-		}
-		wait := backoff(attempt)
-		log.Warn("transient failure, retrying", slog.String("stage", stage), slog.Any("err", err),
-			slog.Int("attempt", attempt), slog.Duration("wait", wait))
-		if !sleep(ctx, wait) {
-			log.Warn("shutdown during a retry; the message stays pending")
-			return
-		}
-		if err := w.queue.Extend(work, w.cfg.Consumer, m.ID); err != nil {
-			log.Warn("extending the hold on the message failed", slog.Any("err", err))
-		}
+		out <- j
 	}
 }
 
-// attempt processes m once: it fetches the object's current version,
-// decodes and scores it, stores the score and acknowledges m. Versions
-// already handled are kept out of the stream when they are queued (see
-// store.Queue.MoveEvents and Enqueue), so attempt does not look them up
-// again; a rare duplicate is scored again and stored idempotently. It returns a *poisonError for input no retry can fix
-// and a *stageError for a transient failure.
-func (w *Worker) attempt(ctx context.Context, m store.Message, log *slog.Logger) error {
-	data, info, err := w.fetch(ctx, m.Object)
-	if errors.Is(err, errGone) {
-		if err := w.queue.Done(ctx, m, ""); err != nil {
-			return &stageError{"ack", err}
-		}
-		w.metrics.skipped.WithLabelValues("gone").Inc()
-		log.Info("object is gone; nothing to score")
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	etag := strings.Trim(info.ETag, `"`)
-
-	started := time.Now()
-	rec, err := w.score(m.Object, etag, data)
-	if err != nil {
-		return err
-	}
-	w.metrics.scoring.Observe(time.Since(started).Seconds())
-
-	out, err := w.store.Put(ctx, rec, store.Source{Object: m.Object, ETag: etag, Modified: info.LastModified})
-	if err != nil {
-		return &stageError{"store", err}
-	}
-	if err := w.queue.Finish(ctx, m, etag, w.store.Announcement(rec, out)); err != nil {
-		return &stageError{"ack", err}
-	}
-	w.metrics.scored.WithLabelValues(out.String()).Inc()
-	w.metrics.endToEnd.WithLabelValues(m.Source).Observe(time.Since(info.LastModified).Seconds())
-	log.Info("scored", slog.String("call_id", rec.CallID), slog.String("unit", rec.Unit),
-		slog.Int("score", rec.Score), slog.String("etag", etag), slog.String("outcome", out.String()),
-		slog.Duration("took", time.Since(started)))
-	return nil
-}
-
-// errGone marks an object deleted since its message was queued.
-var errGone = errors.New("object is gone")
-
-// fetch reads an object's current version in one GET request. An object
-// larger than a transcript may be is poison and is not read.
-func (w *Worker) fetch(ctx context.Context, key string) ([]byte, minio.ObjectInfo, error) {
-	body, info, _, err := minio.Core{Client: w.minio}.GetObject(ctx, w.cfg.Bucket, key, minio.GetObjectOptions{})
-	if err != nil {
-		if minio.ToErrorResponse(err).Code == "NoSuchKey" {
-			return nil, info, errGone
-		}
-		return nil, info, &stageError{"fetch", err}
-	}
-	defer body.Close()
-	etag := strings.Trim(info.ETag, `"`)
-	if info.Size > scoring.MaxTranscriptBytes {
-		return nil, info, &poisonError{kind: reasonOversize, etag: etag, reason: fmt.Sprintf(
-			"%s: object is %d bytes, over the transcript limit of %d", key, info.Size, scoring.MaxTranscriptBytes)}
-	}
-	data, err := io.ReadAll(io.LimitReader(body, scoring.MaxTranscriptBytes+1))
-	if err != nil {
-		return nil, info, &stageError{"fetch", err}
-	}
-	if len(data) > scoring.MaxTranscriptBytes {
-		return nil, info, &poisonError{kind: reasonOversize, etag: etag, reason: fmt.Sprintf(
-			"%s: object is over the transcript limit of %d bytes", key, scoring.MaxTranscriptBytes)}
-	}
-	return data, info, nil
-}
-
-// score decodes and scores one object version. Every error is poison; a
-// panic of the decoder or scorer is turned into one, so that no input can
-// crash the worker.
-func (w *Worker) score(key, etag string, data []byte) (rec *scoring.Record, err error) {
+// score decodes and scores one fetched transcript. It sets j.rec, or
+// turns j into a wait for a sidecar or a dead letter: scoring is pure, so
+// what fails once fails every time. A panic of the adapters or the scorer
+// is turned into poison, so that no input can crash the worker.
+func (w *Worker) score(j *job) {
+	key := j.msg.Object
 	stage := "decode"
 	defer func() {
 		if r := recover(); r != nil {
-			err = &poisonError{kind: reasonScore, etag: etag, reason: fmt.Sprintf("%s: %s panicked: %v", key, stage, r)}
+			j.dead(&poisonError{kind: reasonScore, etag: j.etag,
+				reason: fmt.Sprintf("%s: %s panicked: %v", key, stage, r)}, true)
 		}
 	}()
-	t, err := w.cfg.Decode(key, data)
+	started := time.Now()
+	t, err := w.decode(key, j.data, j.sidecars)
 	if err != nil {
-		return nil, classify(etag, err, stage)
+		if !needsSidecar(err, key, j.data) {
+			j.dead(classify(j.etag, err, stage), true)
+			return
+		}
+		if j.msg.Final {
+			j.dead(&poisonError{kind: reasonWait, etag: j.etag, reason: fmt.Sprintf(
+				"waited %v for a sidecar (metadata or CDR) that did not come: %v%s", w.cfg.SidecarWait, err, defaultHint(err))}, true)
+			return
+		}
+		j.op, j.wait = opWait, err
+		j.data, j.sidecars = nil, nil
+		return
 	}
 	stage = "score"
-	rec, err = w.scorer.Score(t)
+	rec, err := w.scorer.Score(t)
 	if err != nil {
 		var ie *scoring.InputError
 		if errors.As(err, &ie) && ie.File == "" {
 			ie.File = key
 		}
-		return nil, classify(etag, err, stage)
+		j.dead(classify(j.etag, err, stage), true)
+		return
 	}
 	if rec == nil {
-		return nil, &poisonError{kind: reasonScore, etag: etag, reason: key + ": scorer returned no record"}
+		j.dead(&poisonError{kind: reasonScore, etag: j.etag, reason: key + ": scorer returned no record"}, true)
+		return
 	}
-	return rec, nil
+	j.rec, j.scoring = rec, time.Since(started)
+	j.data, j.sidecars = nil, nil
+}
+
+// decode turns a transcript object and its sidecars into a transcript the
+// way `callqa score` reads the same files (adapt.Loader.Build). A v1
+// transcript without sidecars is parsed directly: Build would detect its
+// format by decoding it once more and then parse it the same way.
+func (w *Worker) decode(key string, data []byte, sidecars []adapt.Sidecar) (*scoring.Transcript, error) {
+	if len(sidecars) == 0 {
+		if t, err := scoring.ParseTranscript(key, data); err == nil {
+			return t, nil
+		}
+	}
+	return w.cfg.Adapt.Build(key, data, sidecars...)
+}
+
+// needsSidecar reports whether err says that the vendor result key lacks
+// what only a sidecar or a default can give: the unit, the agent or the
+// start of the call. A v1 transcript must name them itself, so its errors
+// are never that.
+func needsSidecar(err error, key string, data []byte) bool {
+	var ie *scoring.InputError
+	if !errors.As(err, &ie) || ie.File != key {
+		return false
+	}
+	switch ie.Field {
+	case "unit", "agent_id", "started_at":
+	default:
+		return false
+	}
+	f, derr := adapt.Detect(data)
+	return derr == nil && f != adapt.FormatV1 && f.IsTranscript()
+}
+
+// defaultHint names the worker's flag that gives a default for the field
+// err says is missing: the adapters' message names `callqa score`'s.
+func defaultHint(err error) string {
+	var ie *scoring.InputError
+	if !errors.As(err, &ie) {
+		return ""
+	}
+	switch ie.Field {
+	case "unit":
+		return "; a worker's default unit is --default-unit ($CALLQA_DEFAULT_UNIT)"
+	case "agent_id":
+		return "; a worker's default agent is --default-agent ($CALLQA_DEFAULT_AGENT)"
+	}
+	return ""
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"callqa/adapt"
 	"callqa/store"
 )
 
@@ -36,9 +37,11 @@ func (w *Worker) reconcileLoop(ctx context.Context) {
 	}
 }
 
-// Reconcile lists the bucket and queues every object whose current
-// version is not scored, not dead-lettered and not freshly queued: the
-// objects whose events were missed. It returns how many it queued.
+// Reconcile lists the bucket and queues every object that is part of a
+// call by its name (adapt.PairKey: a transcript or a sidecar) and whose
+// current version is not scored or registered, not waiting for a sidecar,
+// not dead-lettered and not freshly queued: the objects whose events were
+// missed. It returns how many it queued.
 func (w *Worker) Reconcile(ctx context.Context) (int, error) {
 	start := time.Now()
 	var (
@@ -60,6 +63,9 @@ func (w *Worker) Reconcile(ctx context.Context) (int, error) {
 		}
 		if strings.HasSuffix(obj.Key, "/") {
 			continue // a folder marker, no call
+		}
+		if _, kind := adapt.PairKey(obj.Key); kind == adapt.KindOther {
+			continue // no part of a call by its name: a recording, a README
 		}
 		listed++
 		batch = append(batch, store.Job{Object: obj.Key, ETag: strings.Trim(obj.ETag, `"`), Size: obj.Size})

@@ -16,8 +16,8 @@ import (
 const NotifyARN = "arn:minio:sqs::PRIMARY:redis"
 
 // Setup creates what the worker needs if it is absent: the bucket, the
-// bucket's notification of created objects to Redis, and the work stream's
-// consumer group. Run calls it; it is safe to call again and from several
+// bucket's notification of created and removed objects to Redis, and the
+// work stream's consumer group. Run calls it; it is safe to call again and from several
 // workers at once.
 //
 // When MinIO has no Redis target (its MINIO_NOTIFY_REDIS_* settings are
@@ -57,24 +57,36 @@ func EnsureBucket(ctx context.Context, mc *minio.Client, bucket string) error {
 	return nil
 }
 
+// notifyEvents are the events the worker subscribes NotifyARN to: created
+// objects are scored or registered, removed ones take their score along.
+var notifyEvents = []notification.EventType{notification.ObjectCreatedAll, notification.ObjectRemovedAll}
+
 // EnsureNotification subscribes NotifyARN to the bucket's object-created
-// events unless it already is, keeping the bucket's other notifications.
+// and object-removed events unless it already is, keeping the bucket's
+// other notifications. A bucket subscribed by an older worker to created
+// objects only gets the removed ones added.
 func EnsureNotification(ctx context.Context, mc *minio.Client, bucket string) error {
 	cfg, err := mc.GetBucketNotification(ctx, bucket)
 	if err != nil {
 		return fmt.Errorf("read notification of bucket %s: %w", bucket, err)
 	}
-	for _, q := range cfg.QueueConfigs {
-		if q.Queue == NotifyARN && q.Filter == nil && slices.Contains(q.Events, notification.ObjectCreatedAll) {
-			return nil
+	var missing []notification.EventType
+	for _, ev := range notifyEvents {
+		if !slices.ContainsFunc(cfg.QueueConfigs, func(q notification.QueueConfig) bool {
+			return q.Queue == NotifyARN && q.Filter == nil && slices.Contains(q.Events, ev)
+		}) {
+			missing = append(missing, ev)
 		}
+	}
+	if len(missing) == 0 {
+		return nil
 	}
 	arn, err := notification.NewArnFromString(NotifyARN)
 	if err != nil {
 		return fmt.Errorf("notification ARN %s: %w", NotifyARN, err)
 	}
 	q := notification.NewConfig(arn)
-	q.AddEvents(notification.ObjectCreatedAll)
+	q.AddEvents(missing...)
 	cfg.AddQueue(q)
 	if err := mc.SetBucketNotification(ctx, bucket, cfg); err != nil {
 		return fmt.Errorf("subscribe bucket %s to %s: %w", bucket, NotifyARN, err)

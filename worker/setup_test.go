@@ -56,14 +56,16 @@ func TestSetup(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			subs := 0
-			for _, qc := range cfg.QueueConfigs {
-				if qc.Queue == worker.NotifyARN && slices.Contains(qc.Events, notification.ObjectCreatedAll) {
-					subs++
+			for _, ev := range []notification.EventType{notification.ObjectCreatedAll, notification.ObjectRemovedAll} {
+				subs := 0
+				for _, qc := range cfg.QueueConfigs {
+					if qc.Queue == worker.NotifyARN && slices.Contains(qc.Events, ev) {
+						subs++
+					}
 				}
-			}
-			if want := map[bool]int{true: 1, false: 0}[tt.wantSubs]; subs != want {
-				t.Errorf("%d subscriptions to %s, want %d: %+v", subs, worker.NotifyARN, want, cfg.QueueConfigs)
+				if want := map[bool]int{true: 1, false: 0}[tt.wantSubs]; subs != want {
+					t.Errorf("%d subscriptions of %s to %s, want %d: %+v", subs, ev, worker.NotifyARN, want, cfg.QueueConfigs)
+				}
 			}
 			if st, err := q.Stats(ctx); err != nil || st.Depth != 0 {
 				t.Errorf("queue after Setup: %+v, %v", st, err)

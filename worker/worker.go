@@ -77,31 +77,42 @@ func (w *Worker) Run(ctx context.Context) error {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 
-	// The reader and the claimer hand messages to Config.Workers scorers
-	// through jobs, which holds as many again ready to start.
-	jobs := make(chan store.Message, w.cfg.Workers)
-	var feeders, scorers sync.WaitGroup
+	// The reader and the claimer hand jobs to the fetch stage, which
+	// keeps Config.Workers GETs in flight ahead of as many scorers; one
+	// committer stores and settles what they produce in batches. Each
+	// channel holds as many jobs again as the stage after it runs.
+	n := w.cfg.Workers
+	toFetch, toScore, toCommit := make(chan *job, n), make(chan *job, n), make(chan *job, 2*n)
+	var feeders, fetchers, scorers, committer sync.WaitGroup
 	for _, loop := range []func(context.Context){
 		w.ingest,
 		w.reconcileLoop,
 		w.statsLoop,
-		func(ctx context.Context) { w.consume(ctx, jobs) },
-		func(ctx context.Context) { w.claimLoop(ctx, jobs) },
+		w.waitLoop,
+		func(ctx context.Context) { w.consume(ctx, toFetch) },
+		func(ctx context.Context) { w.claimLoop(ctx, toFetch) },
 	} {
 		feeders.Go(func() { loop(ctx) })
 	}
-	for range w.cfg.Workers {
-		scorers.Go(func() { w.scorerLoop(ctx, work, jobs) })
+	for range n {
+		fetchers.Go(func() { w.fetchStage(ctx, work, toFetch, toScore, toCommit) })
+		scorers.Go(func() { w.scoreStage(toScore, toCommit) })
 	}
+	committer.Go(func() { w.commitStage(ctx, work, toCommit) })
+
 	<-ctx.Done()
 	w.ready.Store(false)
 	w.log.Info("worker stopping: finishing in-flight messages", slog.Duration("grace", w.cfg.ShutdownGrace))
 	feeders.Wait()
-	close(jobs)
+	close(toFetch)
 
 	done := make(chan struct{})
 	go func() {
+		fetchers.Wait()
+		close(toScore)
 		scorers.Wait()
+		close(toCommit)
+		committer.Wait()
 		close(done)
 	}()
 	grace := newTimer(w.cfg.ShutdownGrace)

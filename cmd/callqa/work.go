@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +18,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"callqa/adapt"
+	"callqa/scoring"
 	"callqa/store"
 	"callqa/worker"
 )
@@ -41,6 +44,10 @@ type workOptions struct {
 	grace         time.Duration
 	logLevel      string
 	logFormat     string
+	// adapt holds the defaults for what a call's files do not say; its
+	// startedAt stays empty: a worker gives no call a made-up start.
+	adapt       adaptOptions
+	sidecarWait time.Duration
 }
 
 func newWorkCmd() *cobra.Command {
@@ -68,6 +75,21 @@ scan of the bucket (at start and every --scan-every).
 Any number of workers may run against one bucket: they share the work as
 one Redis consumer group. On SIGTERM or SIGINT a worker stops taking work and
 finishes what it holds (or leaves it pending for another worker).
+
+The bucket may hold callqa's transcript JSON v1 or vendor ASR results
+(Alibaba, Tencent, iFlytek lfasr, FunASR) with switch CDRs (FreeSWITCH,
+Asterisk) and metadata, paired by name under one prefix as 'callqa score'
+pairs files: <key>.json or <key>.asr.json with <key>.cdr.json,
+<key>.cdr.agent.json, <key>.cdr.customer.json, <key>.cel.csv and
+<key>.meta.json (see adapt/README.md). A transcript is scored with the
+sidecars present when it is read, and scored again whenever one of them
+arrives, changes or is deleted, so the objects may arrive in any order. A
+vendor result that names no unit, agent or start, and whose sidecars and the
+--default-* flags do not either, waits up to --sidecar-wait for a sidecar
+that does, then goes to the dead-letter stream with the reason. Objects that
+are no part of a call by name (recordings, READMEs) are skipped. Deleting a
+transcript removes its score and its share of the aggregates (review
+decisions and their audit trail stay).
 
 Every flag can be set by the environment variable named beside it; a flag
 on the command line wins. --listen serves /metrics (Prometheus), /healthz and
@@ -99,6 +121,13 @@ on the command line wins. --listen serves /metrics (Prometheus), /healthz and
 	fs.DurationVar(&o.grace, "shutdown-grace", 20*time.Second, "time in-flight work may take to finish on shutdown")
 	fs.StringVar(&o.logLevel, "log-level", "info", "least level logged: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "json", "log format: json or text")
+	fs.StringVar(&o.adapt.unit, "default-unit", "", "unit id of calls whose metadata names none (a unit of the lexicon, e.g. sgcc-hz), like 'callqa score --unit'")
+	fs.StringVar(&o.adapt.agent, "default-agent", "", "agent id of calls whose metadata and CDR name none")
+	fs.StringVar(&o.adapt.team, "default-team", "", "team of calls whose metadata names none")
+	fs.StringVar(&o.adapt.direction, "default-direction", "inbound", "direction of calls whose metadata names none: inbound or outbound")
+	fs.StringVar(&o.adapt.layout, "layout", "auto", "how ASR channel/speaker labels are read unless the metadata says: auto, dual (channels) or mono (diarized speakers)")
+	fs.IntVar(&o.adapt.agentChannel, "channel-agent", 0, "the agent's channel in dual-channel results unless the metadata says; other channels are the customer's")
+	fs.DurationVar(&o.sidecarWait, "sidecar-wait", 10*time.Minute, "how long a vendor result lacking unit, agent or start waits for the metadata or CDR that gives it before it is dead-lettered")
 	for _, f := range []struct{ flag, env string }{
 		{"redis-url", "CALLQA_REDIS_URL"},
 		{"key-prefix", "CALLQA_KEY_PREFIX"},
@@ -118,6 +147,13 @@ on the command line wins. --listen serves /metrics (Prometheus), /healthz and
 		{"shutdown-grace", "CALLQA_SHUTDOWN_GRACE"},
 		{"log-level", "CALLQA_LOG_LEVEL"},
 		{"log-format", "CALLQA_LOG_FORMAT"},
+		{"default-unit", "CALLQA_DEFAULT_UNIT"},
+		{"default-agent", "CALLQA_DEFAULT_AGENT"},
+		{"default-team", "CALLQA_DEFAULT_TEAM"},
+		{"default-direction", "CALLQA_DEFAULT_DIRECTION"},
+		{"layout", "CALLQA_LAYOUT"},
+		{"channel-agent", "CALLQA_CHANNEL_AGENT"},
+		{"sidecar-wait", "CALLQA_SIDECAR_WAIT"},
 	} {
 		withEnv(fs, f.flag, f.env)
 	}
@@ -165,6 +201,18 @@ func (o workOptions) check() (*workConfig, error) {
 		return nil, bad("max-deliveries", o.maxDeliveries, "want at least 1")
 	case o.grace < 0:
 		return nil, bad("shutdown-grace", o.grace, "must not be negative")
+	case o.sidecarWait < 0:
+		return nil, bad("sidecar-wait", o.sidecarWait, "must not be negative")
+	case o.adapt.agentChannel < 0:
+		return nil, bad("channel-agent", o.adapt.agentChannel, "want a channel number, 0 or more")
+	}
+	switch d := strings.ToLower(strings.TrimSpace(o.adapt.direction)); d {
+	case "", "inbound", "outbound":
+	default:
+		return nil, bad("default-direction", o.adapt.direction, "want inbound or outbound")
+	}
+	if _, err := adapt.ParseLayout(o.adapt.layout); err != nil {
+		return nil, bad("layout", o.adapt.layout, "want auto, dual or mono")
 	}
 	if _, _, err := net.SplitHostPort(o.minioEndpoint); err != nil {
 		return nil, bad("minio-endpoint", o.minioEndpoint, "want host:port")
@@ -194,6 +242,28 @@ func (o workOptions) check() (*workConfig, error) {
 	return &c, nil
 }
 
+// loader makes the adapters' loader of the --default-* flags, as `callqa
+// score` makes it of its --unit … flags, so that the worker reads a call's
+// files exactly as the offline scorer does. A default unit must be a unit
+// of the lexicon.
+func (o workOptions) loader(engine *scoring.Engine) (*adapt.Loader, error) {
+	lex := engine.Lexicon()
+	if u := strings.TrimSpace(o.adapt.unit); u != "" {
+		if _, ok := lex.Unit(u); !ok {
+			return nil, fmt.Errorf("--default-unit %q: not a unit of the lexicon (%s)", u, lex.Source)
+		}
+	}
+	a := o.adapt
+	if a.direction == "" {
+		a.direction = "inbound"
+	}
+	l, err := a.loader(lex, io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
 func runWork(ctx context.Context, o workOptions) error {
 	c, err := o.check()
 	if err != nil {
@@ -209,6 +279,10 @@ func runWork(ctx context.Context, o workOptions) error {
 	}
 	log.Info("lexicon and segmenter loaded", slog.String("lexicon_version", engine.Lexicon().Version),
 		slog.String("lexicon_source", engine.Lexicon().Source), slog.Duration("took", time.Since(start)))
+	loader, err := o.loader(engine)
+	if err != nil {
+		return err
+	}
 
 	rdb := redis.NewClient(c.redis)
 	defer rdb.Close()
@@ -226,6 +300,8 @@ func runWork(ctx context.Context, o workOptions) error {
 		ScanEvery:     o.scanEvery,
 		MaxDeliveries: o.maxDeliveries,
 		ShutdownGrace: o.grace,
+		Adapt:         loader,
+		SidecarWait:   o.sidecarWait,
 		Logger:        log,
 	}, st, q, mc, engine)
 	if err != nil {
