@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"iter"
 	"slices"
 	"unicode/utf8"
 
@@ -31,7 +32,17 @@ type utt struct {
 	viewNorm []int32
 	// sentenceEnd marks view boundaries that end a sentence (。？！；).
 	sentenceEnd []bool
-	hits        []hit
+	// cand holds every phrase found in the view, sorted by start, before
+	// the word-boundary check: each reads it through each, which checks
+	// boundaries on demand, so an utterance no rule asks about costs no
+	// segmentation.
+	cand []hit
+	// modes are the lists' match modes; seg segments the view when a
+	// boundary is first asked for, into bounds.
+	modes     []lexicon.MatchMode
+	seg       *Segmenter
+	bounds    []bool
+	segmented bool
 	// hanDigits counts the Han characters and digits spoken, digits the
 	// digits alone.
 	hanDigits int
@@ -47,18 +58,17 @@ type analyzer struct {
 	seg    *Segmenter
 	runeAt []int32 // byte offset in viewStr → rune offset
 	sound  []byte
-	bounds []bool
 	orig   []rune
 }
 
 var sentenceEnders = map[rune]bool{'。': true, '？': true, '！': true, '?': true, '!': true, '；': true, ';': true, '…': true}
 
 // analyze normalizes u, builds its match view and finds every phrase of the
-// lexicon in it. wanted says which lists matter for this speaker; hits of
+// lexicon in it. side is the speaker whose lists it is searched for; hits of
 // other lists are dropped before any word-boundary check, so a customer
 // utterance without a trigger never costs a segmentation.
-func (a *analyzer) analyze(index int, u *Utterance, wanted []bool, fillerAcks map[rune]bool) *utt {
-	x := &utt{index: index, speaker: u.Speaker, src: u}
+func (a *analyzer) analyze(index int, u *Utterance, side Speaker, fillerAcks map[rune]bool) *utt {
+	x := &utt{index: index, speaker: u.Speaker, src: u, modes: a.c.modes, seg: a.seg}
 	a.c.norm.NormalizeInto(&x.norm, u.Text)
 	a.orig = a.orig[:0]
 	for _, r := range u.Text {
@@ -103,11 +113,12 @@ func (a *analyzer) analyze(index int, u *Utterance, wanted []bool, fillerAcks ma
 	x.viewNorm = append(x.viewNorm, int32(n))
 	x.viewStr = string(x.view)
 
-	a.findExact(x, wanted)
-	a.findSound(x, wanted)
-	a.checkBoundaries(x)
+	a.findExact(x, a.c.exact[side])
+	if side == Agent {
+		a.findSound(x)
+	}
 	a.dropFalseGreetings(x)
-	slices.SortFunc(x.hits, func(a, b hit) int {
+	slices.SortFunc(x.cand, func(a, b hit) int {
 		if a.start != b.start {
 			return int(a.start - b.start)
 		}
@@ -116,7 +127,7 @@ func (a *analyzer) analyze(index int, u *Utterance, wanted []bool, fillerAcks ma
 	return x
 }
 
-func (a *analyzer) findExact(x *utt, wanted []bool) {
+func (a *analyzer) findExact(x *utt, am *automaton) {
 	if cap(a.runeAt) < len(x.viewStr)+1 {
 		a.runeAt = make([]int32, len(x.viewStr)+1)
 	}
@@ -127,21 +138,16 @@ func (a *analyzer) findExact(x *utt, wanted []bool) {
 		ri++
 	}
 	a.runeAt[len(x.viewStr)] = ri
-	c := a.c
-	c.exact.Walk([]byte(x.viewStr), func(end, n, pattern int64) bool {
-		startByte := end - n + 1
-		start := a.runeAt[startByte]
-		for _, e := range c.exactEntries[pattern] {
-			if !wanted[e.list] {
-				continue
-			}
-			x.hits = append(x.hits, hit{list: e.list, phrase: e.phrase, start: start, end: start + c.exactRunes[pattern]})
+	am.trie.Walk([]byte(x.viewStr), func(end, n, pattern int64) bool {
+		start := a.runeAt[end-n+1]
+		for _, e := range am.entries[pattern] {
+			x.cand = append(x.cand, hit{list: e.list, phrase: e.phrase, start: start, end: start + am.runes[pattern]})
 		}
 		return true
 	})
 }
 
-func (a *analyzer) findSound(x *utt, wanted []bool) {
+func (a *analyzer) findSound(x *utt) {
 	a.sound = a.sound[:0]
 	for _, r := range x.view {
 		id, ok := textnorm.Syllable(r)
@@ -151,19 +157,19 @@ func (a *analyzer) findSound(x *utt, wanted []bool) {
 		}
 		a.sound = append(a.sound, byte(id>>8), byte(id))
 	}
-	c := a.c
-	c.sound.Walk(a.sound, func(end, n, pattern int64) bool {
+	am := a.c.sound
+	am.trie.Walk(a.sound, func(end, n, pattern int64) bool {
 		startByte := end - n + 1
 		if startByte%2 != 0 {
 			return true // straddles two runes' codes
 		}
 		start := int32(startByte / 2)
-		length := c.soundRunes[pattern]
-		for _, e := range c.soundEntries[pattern] {
-			if !wanted[e.list] || hasExact(x.hits, e, start, start+length) {
+		length := am.runes[pattern]
+		for _, e := range am.entries[pattern] {
+			if hasExact(x.cand, e, start, start+length) {
 				continue
 			}
-			x.hits = append(x.hits, hit{list: e.list, phrase: e.phrase, start: start, end: start + length, homophone: true})
+			x.cand = append(x.cand, hit{list: e.list, phrase: e.phrase, start: start, end: start + length, homophone: true})
 		}
 		return true
 	})
@@ -178,41 +184,40 @@ func hasExact(hits []hit, e entry, start, end int32) bool {
 	return false
 }
 
-// checkBoundaries drops the hits that do not start (and, for word lists,
-// end) on a word boundary. The utterance is segmented only when some hit
-// needs the check.
-func (a *analyzer) checkBoundaries(x *utt) {
-	need := false
-	for _, h := range x.hits {
-		if a.c.lists[h.list].mode != lexicon.MatchAny {
-			need = true
-			break
-		}
-	}
-	if !need {
-		return
-	}
-	n := len(x.view)
-	if cap(a.bounds) < n+1 {
-		a.bounds = make([]bool, n+1)
-	}
-	a.bounds = a.bounds[:n+1]
-	a.seg.boundaries(x.viewStr, n, a.bounds)
-	kept := x.hits[:0]
-	for _, h := range x.hits {
-		switch a.c.lists[h.list].mode {
-		case lexicon.MatchWord:
-			if !a.bounds[h.start] || !a.bounds[h.end] {
-				continue
-			}
-		case lexicon.MatchPrefix:
-			if !a.bounds[h.start] {
-				continue
+// each yields the hits of the given lists that pass the word-boundary
+// check of their list's match mode, in order of start. The utterance is
+// segmented the first time a boundary is asked for.
+func (x *utt) each(lists ...listID) iter.Seq[hit] {
+	return func(yield func(hit) bool) {
+		for _, h := range x.cand {
+			if slices.Contains(lists, h.list) && x.valid(h) && !yield(h) {
+				return
 			}
 		}
-		kept = append(kept, h)
 	}
-	x.hits = kept
+}
+
+// valid reports whether h starts (and, for word lists, ends) on a word
+// boundary.
+func (x *utt) valid(h hit) bool {
+	switch x.modes[h.list] {
+	case lexicon.MatchAny:
+		return true
+	case lexicon.MatchPrefix:
+		return x.boundary(h.start)
+	default:
+		return x.boundary(h.start) && x.boundary(h.end)
+	}
+}
+
+func (x *utt) boundary(p int32) bool {
+	if !x.segmented {
+		n := len(x.view)
+		x.bounds = make([]bool, n+1)
+		x.seg.boundaries(x.viewStr, n, x.bounds)
+		x.segmented = true
+	}
+	return x.bounds[p]
 }
 
 // dropFalseGreetings removes the greetings that are the start of another
@@ -220,7 +225,7 @@ func (a *analyzer) checkBoundaries(x *utt) {
 func (a *analyzer) dropFalseGreetings(x *utt) {
 	ids := a.ids
 	var falseStarts []int32
-	for _, f := range x.hits {
+	for _, f := range x.cand {
 		if f.list == ids.greetingFalse {
 			falseStarts = append(falseStarts, f.start)
 		}
@@ -228,14 +233,14 @@ func (a *analyzer) dropFalseGreetings(x *utt) {
 	if len(falseStarts) == 0 {
 		return
 	}
-	kept := x.hits[:0]
-	for _, h := range x.hits {
+	kept := x.cand[:0]
+	for _, h := range x.cand {
 		if h.list == ids.greetings && slices.Contains(falseStarts, h.start) {
 			continue
 		}
 		kept = append(kept, h)
 	}
-	x.hits = kept
+	x.cand = kept
 }
 
 // origSpan returns the rune span of the original text that the view span
@@ -261,22 +266,10 @@ func (x *utt) evidence(start, end int32) (string, Span) {
 
 // has reports whether the utterance holds a hit of list l.
 func (x *utt) has(l listID) bool {
-	for _, h := range x.hits {
-		if h.list == l {
-			return true
-		}
+	for range x.each(l) {
+		return true
 	}
 	return false
-}
-
-// first returns the first hit of list l, if any.
-func (x *utt) first(l listID) (hit, bool) {
-	for _, h := range x.hits {
-		if h.list == l {
-			return h, true
-		}
-	}
-	return hit{}, false
 }
 
 // clause returns the view span [start, end) of the clause around pos:

@@ -50,23 +50,20 @@ func (e *Engine) newCall(a *analyzer, t *Transcript, unit *lexicon.Unit, scheme 
 	for i := range t.Utterances {
 		u := &t.Utterances[i]
 		c.turnOf[i] = -1
-		var wanted []bool
 		switch u.Speaker {
 		case Agent:
-			wanted = e.agentLists
 			c.hasAgent = true
 		case Customer:
-			wanted = e.customerLists
 		case UnknownSpeaker:
 			// Not judged, but analyzed: timing.dead_air gives an
 			// unknown speaker's hold request the benefit of the doubt.
 			c.rolesUnknown = true
-			c.utts[i] = a.analyze(i, u, e.agentLists, e.fillerAcks)
+			c.utts[i] = a.analyze(i, u, Agent, e.fillerAcks)
 			continue
 		default:
 			continue
 		}
-		c.utts[i] = a.analyze(i, u, wanted, e.fillerAcks)
+		c.utts[i] = a.analyze(i, u, u.Speaker, e.fillerAcks)
 		if n := len(c.turns); n > 0 && c.turns[n-1].speaker == u.Speaker {
 			c.turns[n-1].utts = append(c.turns[n-1].utts, i)
 		} else {

@@ -35,19 +35,17 @@ type compiled struct {
 	lex   *lexicon.Lexicon
 	norm  *textnorm.Normalizer
 	lists []compiledList
+	modes []lexicon.MatchMode // by list id
 	ids   map[string]listID
 	// unitLists maps a unit id to the list of its aliases.
 	unitLists map[string]listID
 
-	exact        *ahocorasick.Trie
-	exactEntries [][]entry
-	// exactLen holds each exact pattern's length in bytes and runes.
-	exactBytes []int32
-	exactRunes []int32
-
-	sound        *ahocorasick.Trie
-	soundEntries [][]entry
-	soundRunes   []int32
+	// exact holds, per speaker, the automaton over the normalized text of
+	// the phrases that speaker's utterances are searched for; sound the
+	// one over the pinyin of the phrases that may match by sound (agent
+	// speech only).
+	exact map[Speaker]*automaton
+	sound *automaton
 
 	patterns map[string][]*pattern
 }
@@ -73,6 +71,7 @@ func compile(lex *lexicon.Lexicon) (*compiled, *listIDs, error) {
 		ids:       make(map[string]listID),
 		unitLists: make(map[string]listID),
 		patterns:  make(map[string][]*pattern),
+		exact:     make(map[Speaker]*automaton),
 	}
 	type source struct {
 		name    string
@@ -92,10 +91,13 @@ func compile(lex *lexicon.Lexicon) (*compiled, *listIDs, error) {
 		sources = append(sources, source{"unit:" + u.ID, lexicon.MatchWord, ps})
 	}
 
-	exactIdx := map[string]int{}
-	soundIdx := map[string]int{}
-	exactB := ahocorasick.NewTrieBuilder()
-	soundB := ahocorasick.NewTrieBuilder()
+	// Customer speech is only read for what the customer raises, so its
+	// utterances are searched with a small automaton of those lists alone.
+	customerSide := map[string]bool{
+		lexicon.ListOutageReports: true, lexicon.ListOutageNotCurrent: true, lexicon.ListOutageCurrent: true,
+		lexicon.ListComplaintTriggers: true, lexicon.ListNegations: true, lexicon.ListAccountMarkers: true,
+	}
+	agentExact, customerExact, sound := newAutomatonBuilder(), newAutomatonBuilder(), newAutomatonBuilder()
 	for _, src := range sources {
 		id := listID(len(c.lists))
 		c.ids[src.name] = id
@@ -107,36 +109,23 @@ func compile(lex *lexicon.Lexicon) (*compiled, *listIDs, error) {
 				continue
 			}
 			e := entry{list: id, phrase: int32(pi)}
-			k, ok := exactIdx[text]
-			if !ok {
-				k = len(c.exactEntries)
-				exactIdx[text] = k
-				c.exactEntries = append(c.exactEntries, nil)
-				c.exactBytes = append(c.exactBytes, int32(len(text)))
-				c.exactRunes = append(c.exactRunes, int32(len(runes)))
-				exactB.AddString(text)
+			agentExact.add(text, len(runes), e)
+			if customerSide[src.name] {
+				customerExact.add(text, len(runes), e)
 			}
-			c.exactEntries[k] = append(c.exactEntries[k], e)
-
 			if key, ok := soundKey(runes); ok && p.Homophone && len(runes) >= lex.HomophoneMinChars {
-				k, ok := soundIdx[key]
-				if !ok {
-					k = len(c.soundEntries)
-					soundIdx[key] = k
-					c.soundEntries = append(c.soundEntries, nil)
-					c.soundRunes = append(c.soundRunes, int32(len(runes)))
-					soundB.AddString(key)
-				}
-				c.soundEntries[k] = append(c.soundEntries[k], e)
+				sound.add(key, len(runes), e)
 			}
 		}
 		c.lists = append(c.lists, cl)
+		c.modes = append(c.modes, cl.mode)
 		if len(src.name) > 5 && src.name[:5] == "unit:" {
 			c.unitLists[src.name[5:]] = id
 		}
 	}
-	c.exact = exactB.Build()
-	c.sound = soundB.Build()
+	c.exact[Agent] = agentExact.build()
+	c.exact[Customer] = customerExact.build()
+	c.sound = sound.build()
 	for name, ps := range lex.Patterns {
 		for _, p := range ps {
 			c.patterns[name] = append(c.patterns[name], newPattern(p.Re))
@@ -203,4 +192,40 @@ func soundKey(runes []rune) (string, bool) {
 		b = append(b, byte(id>>8), byte(id))
 	}
 	return string(b), true
+}
+
+// automaton is an Aho–Corasick automaton over phrase keys with what each
+// key stands for.
+type automaton struct {
+	trie    *ahocorasick.Trie
+	entries [][]entry // by pattern number
+	runes   []int32   // each pattern's length in runes
+}
+
+type automatonBuilder struct {
+	b     *ahocorasick.TrieBuilder
+	index map[string]int
+	a     automaton
+}
+
+func newAutomatonBuilder() *automatonBuilder {
+	return &automatonBuilder{b: ahocorasick.NewTrieBuilder(), index: map[string]int{}}
+}
+
+// add adds key, n runes long, standing for e. Equal keys share a pattern.
+func (ab *automatonBuilder) add(key string, n int, e entry) {
+	k, ok := ab.index[key]
+	if !ok {
+		k = len(ab.a.entries)
+		ab.index[key] = k
+		ab.a.entries = append(ab.a.entries, nil)
+		ab.a.runes = append(ab.a.runes, int32(n))
+		ab.b.AddString(key)
+	}
+	ab.a.entries[k] = append(ab.a.entries[k], e)
+}
+
+func (ab *automatonBuilder) build() *automaton {
+	ab.a.trie = ab.b.Build()
+	return &ab.a
 }

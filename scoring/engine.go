@@ -23,8 +23,7 @@ type Engine struct {
 	ids  *listIDs
 	pool sync.Pool // *analyzer
 
-	agentLists, customerLists []bool
-	fillerAcks                map[rune]bool
+	fillerAcks map[rune]bool
 }
 
 // NewEngine compiles lex for scoring. seg is the shared segmenter; it should
@@ -41,17 +40,6 @@ func NewEngine(lex *lexicon.Lexicon, seg *Segmenter) (*Engine, error) {
 	e := &Engine{lex: lex, seg: seg, c: c, ids: ids, fillerAcks: map[rune]bool{}}
 	e.pool.New = func() any { return &analyzer{c: c, ids: ids, seg: seg} }
 
-	// The lists each side's utterances are searched for. Agent speech is
-	// judged; customer speech is only read for what the customer raised.
-	e.agentLists = make([]bool, len(c.lists))
-	e.customerLists = make([]bool, len(c.lists))
-	for i := range c.lists {
-		e.agentLists[i] = true
-	}
-	for _, l := range []listID{ids.outageReports, ids.outageNotCurrent, ids.outageCurrent,
-		ids.complaintTriggers, ids.negations, ids.accountMarkers} {
-		e.customerLists[l] = true
-	}
 	// A filler that is also an acknowledgement (嗯) never reaches the match
 	// view; the rules see it through utt.hasFillerAck.
 	fillers := map[string]bool{}

@@ -11,8 +11,8 @@ import (
 // (您是说…, 他骂您…) in its sentence.
 func (c *call) reported(u *utt, h hit) bool {
 	from := u.sentenceStart(h.start)
-	for _, m := range u.hits {
-		if m.list != c.ids.reportedSpeech || m.start < from || m.end > h.start {
+	for m := range u.each(c.ids.reportedSpeech) {
+		if m.start < from || m.end > h.start {
 			continue
 		}
 		// 您说的这个问题 is a relative clause, not speech.
@@ -69,20 +69,19 @@ func (x *utt) quoted(from, at int32) bool {
 // (帮您, 跟您) is an object and does not count.
 func (c *call) subjectIsOther(u *utt, h hit) bool {
 	cs, _ := u.clause(h.start)
-	var nearest *hit
-	for k := range u.hits {
-		s := &u.hits[k]
-		if (s.list != c.ids.otherSubjects && s.list != c.ids.agentSubjects) || s.start < cs || s.end > h.start {
+	nearest, found := hit{}, false
+	for s := range u.each(c.ids.otherSubjects, c.ids.agentSubjects) {
+		if s.start < cs || s.end > h.start {
 			continue
 		}
 		if s.start > 0 && isPreposition(u.view[s.start-1]) {
 			continue
 		}
-		if nearest == nil || s.start > nearest.start {
-			nearest = s
+		if !found || s.start > nearest.start {
+			nearest, found = s, true
 		}
 	}
-	return nearest != nil && nearest.list == c.ids.otherSubjects
+	return found && nearest.list == c.ids.otherSubjects
 }
 
 func isPreposition(r rune) bool {
@@ -97,8 +96,8 @@ func isPreposition(r rune) bool {
 // 这周哪天方便?
 func (c *call) politeQuestion(u *utt, h hit) bool {
 	opens := false
-	for _, o := range u.hits {
-		if o.list == c.ids.politeQuestion && o.start == h.start {
+	for o := range u.each(c.ids.politeQuestion) {
+		if o.start == h.start {
 			opens = true
 			break
 		}
@@ -107,8 +106,8 @@ func (c *call) politeQuestion(u *utt, h hit) bool {
 		return false
 	}
 	_, ce := u.clause(h.start)
-	for _, o := range u.hits {
-		if o.list == c.ids.questionEndings && o.start >= h.end && o.end <= ce {
+	for o := range u.each(c.ids.questionEndings) {
+		if o.start >= h.end && o.end <= ce {
 			return true
 		}
 	}
@@ -140,7 +139,7 @@ func (c *call) uncertaintyExempt(u *utt, h hit) bool {
 func checkEvasive(c *call) {
 	for _, i := range c.agentUtts() {
 		u := c.utts[i]
-		for _, h := range u.hits {
+		for h := range u.each(c.ids.evasive, c.ids.uncertain) {
 			switch h.list {
 			case c.ids.evasive:
 				if c.reported(u, h) {
@@ -154,8 +153,6 @@ func checkEvasive(c *call) {
 				if c.anyHit(scope, c.ids.apologies) && c.anyHit(scope, c.ids.remedyActions) {
 					continue
 				}
-			default:
-				continue
 			}
 			c.finding(lexicon.RuleForbiddenEvasive, i, &h, "")
 			break
@@ -166,8 +163,8 @@ func checkEvasive(c *call) {
 func checkProfanity(c *call) {
 	for _, i := range c.agentUtts() {
 		u := c.utts[i]
-		for _, h := range u.hits {
-			if h.list != c.ids.profanity || c.reported(u, h) {
+		for h := range u.each(c.ids.profanity) {
+			if c.reported(u, h) {
 				continue
 			}
 			detail := ""
@@ -201,10 +198,8 @@ func (c *call) firstRhetorical(u *utt) (hit, bool) {
 			best, found = h, true
 		}
 	}
-	for _, h := range u.hits {
-		if h.list == c.ids.rhetorical {
-			consider(h)
-		}
+	for h := range u.each(c.ids.rhetorical) {
+		consider(h)
 	}
 	for _, h := range patternHits(u, c.e.c.patterns[lexicon.PatternRhetorical]) {
 		consider(h)
@@ -231,8 +226,8 @@ func patternHits(u *utt, ps []*pattern) []hit {
 func checkUnableCommitment(c *call) {
 	for _, i := range c.agentUtts() {
 		u := c.utts[i]
-		for _, h := range u.hits {
-			if h.list != c.ids.unable || c.uncertaintyExempt(u, h) {
+		for h := range u.each(c.ids.unable) {
+			if c.uncertaintyExempt(u, h) {
 				continue
 			}
 			scope := c.turnAndNextAgentTurn(i)
@@ -259,8 +254,8 @@ func checkUnableCommitment(c *call) {
 // l that does not overlap hit h of utterance ui.
 func (c *call) anyHitBesides(idx []int, l listID, ui int, h hit) bool {
 	for _, i := range idx {
-		for _, o := range c.utts[i].hits {
-			if o.list == l && !(i == ui && o.overlaps(h)) {
+		for o := range c.utts[i].each(l) {
+			if !(i == ui && o.overlaps(h)) {
 				return true
 			}
 		}

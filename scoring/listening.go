@@ -71,7 +71,7 @@ func (c *call) acknowledges(u *utt) bool {
 	if u.hasFillerAck {
 		return true
 	}
-	for _, h := range u.hits {
+	for h := range u.each(c.ids.ackAnywhere, c.ids.acks) {
 		switch h.list {
 		case c.ids.ackAnywhere:
 			if !c.negated(u, h) && !c.tagged(u, h) {
@@ -94,8 +94,8 @@ func (c *call) acknowledges(u *utt) bool {
 
 // tagged reports whether a question tag follows h right away (对吗).
 func (c *call) tagged(u *utt, h hit) bool {
-	for _, o := range u.hits {
-		if o.list == c.ids.questionTags && o.start == h.end {
+	for o := range u.each(c.ids.questionTags) {
+		if o.start == h.end {
 			return true
 		}
 	}
@@ -104,8 +104,8 @@ func (c *call) tagged(u *utt, h hit) bool {
 
 // ackAt reports whether an acknowledgement starts at view offset p.
 func (c *call) ackAt(u *utt, p int32) bool {
-	for _, o := range u.hits {
-		if o.list == c.ids.acks && o.start == p {
+	for o := range u.each(c.ids.acks) {
+		if o.start == p {
 			return true
 		}
 	}
@@ -116,8 +116,8 @@ func (c *call) ackAt(u *utt, p int32) bool {
 // its clause (没有意见, 不是要投诉, 没有停电).
 func (c *call) negated(u *utt, h hit) bool {
 	cs, _ := u.clause(h.start)
-	for _, o := range u.hits {
-		if o.list == c.ids.negations && o.start >= cs && o.end <= h.start && h.start-o.end <= 2 {
+	for o := range u.each(c.ids.negations) {
+		if o.start >= cs && o.end <= h.start && h.start-o.end <= 2 {
 			return true
 		}
 	}

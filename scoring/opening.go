@@ -22,10 +22,8 @@ func (p pos) before(o pos) bool {
 func (c *call) hitsIn(idx []int, l listID) []pos {
 	var out []pos
 	for _, i := range idx {
-		for _, h := range c.utts[i].hits {
-			if h.list == l {
-				out = append(out, pos{i, h.start, h.end})
-			}
+		for h := range c.utts[i].each(l) {
+			out = append(out, pos{i, h.start, h.end})
 		}
 	}
 	return out
@@ -88,12 +86,9 @@ func checkOutboundIntro(c *call) {
 func (c *call) introducesUnit(turn []int) bool {
 	for _, i := range turn {
 		u := c.utts[i]
-		for _, in := range u.hits {
-			if in.list != c.ids.selfIntro {
-				continue
-			}
-			for _, a := range u.hits {
-				if a.list == c.unitList && a.start >= in.end && u.sentenceStart(a.start) <= in.start {
+		for in := range u.each(c.ids.selfIntro) {
+			for a := range u.each(c.unitList) {
+				if a.start >= in.end && u.sentenceStart(a.start) <= in.start {
 					return true
 				}
 			}

@@ -9,10 +9,7 @@ func checkPolitePhrasing(c *call) {
 	}
 	for _, i := range c.agentUtts() {
 		u := c.utts[i]
-		for _, h := range u.hits {
-			if h.list != c.ids.politeForms && h.list != c.ids.politePrefix {
-				continue
-			}
+		for h := range u.each(c.ids.politeForms, c.ids.politePrefix) {
 			if u.inside(h, c.ids.greetings) || (last[i] && u.inside(h, c.ids.farewells)) {
 				continue
 			}
@@ -24,8 +21,8 @@ func checkPolitePhrasing(c *call) {
 
 // inside reports whether h lies within a hit of list l.
 func (x *utt) inside(h hit, l listID) bool {
-	for _, o := range x.hits {
-		if o.list == l && h.within(o.start, o.end) {
+	for o := range x.each(l) {
+		if h.within(o.start, o.end) {
 			return true
 		}
 	}
@@ -35,8 +32,8 @@ func (x *utt) inside(h hit, l listID) bool {
 func checkInformalAddress(c *call) {
 	for _, i := range c.agentUtts() {
 		u := c.utts[i]
-		for _, h := range u.hits {
-			if h.list != c.ids.informal || u.inside(h, c.ids.greetings) || c.reported(u, h) {
+		for h := range u.each(c.ids.informal) {
+			if u.inside(h, c.ids.greetings) || c.reported(u, h) {
 				continue
 			}
 			if int(h.end) < len(u.view) && u.view[h.end] == '们' {

@@ -41,13 +41,13 @@ func checkOutageETA(c *call) {
 // or future (上个月停过电, 明天停电吗) unless the clause also says it is
 // still going on (昨天到现在一直没电).
 func (c *call) currentOutage(u *utt) (hit, bool) {
-	for _, h := range u.hits {
-		if h.list != c.ids.outageReports || c.negated(u, h) {
+	for h := range u.each(c.ids.outageReports) {
+		if c.negated(u, h) {
 			continue
 		}
 		cs, ce := u.clause(h.start)
 		notCurrent, current := false, false
-		for _, o := range u.hits {
+		for o := range u.each(c.ids.outageNotCurrent, c.ids.outageCurrent) {
 			if !o.within(cs, ce) {
 				continue
 			}
@@ -97,8 +97,8 @@ func checkComplaintThanks(c *call) {
 // complaint finds a complaint or report (投诉, 举报, 反映…问题, 有意见) in a
 // customer utterance that no negation undoes (没有意见, 不是要投诉).
 func (c *call) complaint(u *utt) (hit, bool) {
-	for _, h := range u.hits {
-		if h.list == c.ids.complaintTriggers && !c.negated(u, h) {
+	for h := range u.each(c.ids.complaintTriggers) {
+		if !c.negated(u, h) {
 			return h, true
 		}
 	}

@@ -32,16 +32,14 @@ func checkInterrupt(c *call) {
 // acknowledgements (嗯嗯, 对对, 好的): listening, not interrupting.
 func (c *call) backchannel(u *utt) bool {
 	covered := make([]bool, len(u.view))
-	any := u.hasFillerAck
-	for _, h := range u.hits {
-		if h.list == c.ids.acks || h.list == c.ids.ackAnywhere {
-			for k := h.start; k < h.end; k++ {
-				covered[k] = true
-			}
-			any = true
+	acked := u.hasFillerAck
+	for h := range u.each(c.ids.acks, c.ids.ackAnywhere) {
+		for k := h.start; k < h.end; k++ {
+			covered[k] = true
 		}
+		acked = true
 	}
-	if !any {
+	if !acked {
 		return false
 	}
 	for k, r := range u.view {
