@@ -3,7 +3,7 @@ package scoring
 import (
 	"iter"
 	"slices"
-	"unicode/utf8"
+	"unicode"
 
 	"callqa/lexicon"
 	"callqa/textnorm"
@@ -299,19 +299,24 @@ func (x *utt) sentenceStart(pos int32) int32 {
 // clauseEndsInQuestion reports whether the clause ending at end is followed
 // in the original text by a question mark.
 func (x *utt) clauseEndsInQuestion(end int32) bool {
+	// The punctuation after the clause, as the transcript wrote it: the
+	// original runes from where the view's boundary came from, up to the
+	// next letter. A clause that ends the text has none.
 	if int(end) >= len(x.view) {
-		// The clause runs to the end of the text: look at the original's end.
-		r, _ := utf8.DecodeLastRuneInString(x.src.Text)
-		return r == '?' || r == '？'
+		return false
 	}
-	ni := x.viewNorm[end]
-	o := x.norm.Src[ni]
-	for i, r := range x.src.Text {
-		_ = i
-		if o == 0 {
-			return r == '?' || r == '？'
+	from := int(x.norm.Src[x.viewNorm[end]])
+	i := 0
+	for _, r := range x.src.Text {
+		if i >= from {
+			switch {
+			case r == '?' || r == '？':
+				return true
+			case unicode.IsLetter(r) || unicode.IsDigit(r):
+				return false
+			}
 		}
-		o--
+		i++
 	}
 	return false
 }
