@@ -195,6 +195,8 @@ func TestForbidden(t *testing.T) {
 		{"prescribed phrasing", "", []string{opening, "C: 补贴怎么算", "A: 对不起,这个问题我不是很清楚,我马上和相关部门联系,核实后回复您", closing}, nil},
 		{"request to repeat", "", []string{opening, "C: 我住那个小区", "A: 不知道您说的是哪个小区,麻烦您再说一遍", closing}, nil},
 		{"polite question", "", []string{opening, "C: 要上门吗", "A: 要的,不知道您这周哪天方便?", closing}, nil},
+		{"polite question by its question mark", "", []string{opening, "C: 要上门吗", "A: 要的,不知道您这周哪天有空？我们安排师傅", closing}, nil},
+		{"不知道您 without a question", "", []string{opening, "C: 要上门吗", "A: 不知道您家在哪", closing}, []int{2}},
 		{"customer is the subject", "", []string{opening, "C: 嗯", "A: 您不知道户号吗", closing}, nil},
 		{"plain uncertainty", "", []string{opening, "C: 补贴怎么算", "A: 这个我不知道", closing}, []int{2}},
 		{"remedy two turns later does not count", "", []string{opening, "C: 补贴怎么算", "A: 我不清楚", "C: 啊?", "A: 嗯", "C: 那怎么办", "A: 对不起,我帮您核实一下"}, []int{2}},
