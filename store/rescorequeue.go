@@ -181,7 +181,9 @@ func (s *Store) ReadRescore(ctx context.Context, consumer string, ids []string, 
 		return out, nil
 	}
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "NOGROUP") {
+		if strings.HasPrefix(err.Error(), "NOGROUP") || strings.HasPrefix(err.Error(), "UNBLOCKED") {
+			// The job went away, while the read was blocked on its
+			// stream or before.
 			return nil, nil
 		}
 		return nil, opErr(op, err)
