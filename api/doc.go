@@ -1,7 +1,8 @@
 // Package api is callqa's HTTP API for QA reviewers and supervisors (Gin):
 // upload transcripts, list and read scored calls, confirm or overturn
-// findings, read agent and team reports, follow new scores, and the pages
-// under /ui/ that do the same for people.
+// findings, read agent and team reports, follow new scores and run
+// rescoring jobs; and the pages under /ui/ that show calls and reports to
+// people.
 //
 // # Access
 //
@@ -34,6 +35,21 @@
 // findings_by_rule, calls_by_rule, days) are reviewed figures, net of
 // overturned findings; "machine" holds the same figures as scored. The
 // pass rate counts calls at or above the pass score of their scheme.
+//
+// # Rescoring
+//
+// Admins start a rescoring job with POST /v1/rescore and a selection
+// ({"prefix": "2026/11/"}, or any of unit, team, from, to and stale, or
+// all): 202 with the job. The job rescores with the versions the live
+// workers announce (store.RunningVersions): 503 while no worker runs, 409
+// while workers of two lexicons run, 409 with error.id while a job of the
+// same selection runs. GET /v1/rescore/{id} shows its status (running,
+// paused, cancelled, done), total, done, failed, changed, rate and ETA,
+// and the summary: score changes (mean, largest rise and fall), findings
+// added and removed per rule, reviews orphaned, the first failures;
+// pause, resume and cancel change its status. GET /v1/calls/{id}/diff
+// shows the score a job replaced beside the current one (or two lexicon
+// versions of the call's history), masked like the call's detail.
 //
 // # Errors
 //

@@ -78,7 +78,10 @@ type Error struct {
 	Kind  Kind
 	Field string
 	Msg   string
-	Err   error
+	// ID names the existing resource a conflict is about (the running
+	// rescoring job of the same selection), sent as error.id.
+	ID  string
+	Err error
 }
 
 func (e *Error) Error() string {
@@ -142,6 +145,7 @@ type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	ID      string `json:"id,omitempty"`
 }
 
 // fail writes err as the response and stops the handler chain. An error
@@ -155,5 +159,5 @@ func fail(c *gin.Context, err error) {
 		c.Header("WWW-Authenticate", `Bearer realm="callqa"`)
 	}
 	_ = c.Error(e)
-	c.AbortWithStatusJSON(statusOf(e.Kind), errorBody{Error: errorDetail{Code: e.Kind.code(), Message: e.Msg, Field: e.Field}})
+	c.AbortWithStatusJSON(statusOf(e.Kind), errorBody{Error: errorDetail{Code: e.Kind.code(), Message: e.Msg, Field: e.Field, ID: e.ID}})
 }

@@ -262,6 +262,7 @@ type apiError struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 		Field   string `json:"field"`
+		ID      string `json:"id"`
 	} `json:"error"`
 }
 

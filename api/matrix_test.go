@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"callqa/store"
 )
 
 // TestRoleMatrix calls every endpoint with every kind of caller and
@@ -18,6 +20,14 @@ func TestRoleMatrix(t *testing.T) {
 	e.seed(badCall("m-2", "A2", team2, day))
 	upload := func(id string) []byte { return goodCall(id, "A9", team1, day) }
 	review := mustJSON(map[string]any{"finding": 0, "decision": "confirm", "comment": "ok"})
+	// Rescoring jobs: a live worker's versions, and a job of its own for
+	// each row that changes one.
+	e.registerWorker("w1")
+	job := func(prefix string) string { return e.createJob(store.Selection{Prefix: prefix}).ID }
+	jobGet, jobPause, jobResume, jobCancel := job("get/"), job("pause/"), job("resume/"), job("cancel/")
+	if _, err := e.st.PauseRescore(context.Background(), jobResume); err != nil {
+		t.Fatal(err)
+	}
 
 	type cell = map[string]int // caller → status
 	const (
@@ -29,6 +39,9 @@ func TestRoleMatrix(t *testing.T) {
 		return cell{none: 401, bad: 401, basic: 401, "reviewer": status, "reviewer2": status, "supervisor": status, "supervisor2": status, "admin": status}
 	}
 	public := cell{none: 200, bad: 200, basic: 200, "reviewer": 200, "reviewer2": 200, "supervisor": 200, "supervisor2": 200, "admin": 200}
+	admin := func(status int) cell {
+		return cell{none: 401, bad: 401, basic: 401, "reviewer": 403, "reviewer2": 403, "supervisor": 403, "supervisor2": 403, "admin": status}
+	}
 	tests := []struct {
 		method, path string
 		body         func(who string) []byte
@@ -56,6 +69,14 @@ func TestRoleMatrix(t *testing.T) {
 		{"GET", "/v1/scores/stream", nil, allOK(200)},
 		{"GET", "/v1/calls?team=" + team2, nil,
 			cell{none: 401, bad: 401, basic: 401, "reviewer": 403, "reviewer2": 200, "supervisor": 403, "supervisor2": 200, "admin": 200}},
+		{"GET", "/v1/calls/m-1/diff", nil,
+			cell{none: 401, bad: 401, basic: 401, "reviewer": 200, "reviewer2": 404, "supervisor": 200, "supervisor2": 404, "admin": 200}},
+		{"POST", "/v1/rescore", func(string) []byte { return mustJSON(map[string]any{"unit": "sgcc-hz"}) }, admin(202)},
+		{"GET", "/v1/rescore", nil, admin(200)},
+		{"GET", "/v1/rescore/" + jobGet, nil, admin(200)},
+		{"POST", "/v1/rescore/" + jobPause + "/pause", nil, admin(200)},
+		{"POST", "/v1/rescore/" + jobResume + "/resume", nil, admin(200)},
+		{"POST", "/v1/rescore/" + jobCancel + "/cancel", nil, admin(200)},
 		{"GET", "/ui/", nil, public},
 		{"GET", "/ui/calls/m-1", nil, public},
 		{"GET", "/ui/report", nil, public},
@@ -86,10 +107,15 @@ func TestRoleMatrix(t *testing.T) {
 		}
 	}
 	// Every API route is in the matrix.
+	jobs := map[string]string{"GET": jobGet, "POST pause": jobPause, "POST resume": jobResume, "POST cancel": jobCancel}
 	for _, r := range e.srv.Routes() {
 		path := strings.NewReplacer(":id", "m-1", ":team", team1).Replace(r.Path)
 		if strings.Contains(r.Path, "/agents/") {
 			path = strings.Replace(r.Path, ":id", "A1", 1)
+		}
+		if strings.HasPrefix(r.Path, "/v1/rescore/:id") {
+			action := strings.TrimPrefix(strings.TrimPrefix(r.Path, "/v1/rescore/:id"), "/")
+			path = strings.Replace(r.Path, ":id", jobs[strings.TrimSpace(r.Method+" "+action)], 1)
 		}
 		if strings.Contains(path, "*") || strings.Contains(path, ":") {
 			continue // static files: TestUIStatic

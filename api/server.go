@@ -135,6 +135,13 @@ func (s *Server) endpoints() []route {
 		{"GET", "/v1/rules", anyRole, []gin.HandlerFunc{s.rules}},
 		{"GET", "/v1/lexicon", anyRole, []gin.HandlerFunc{s.lexiconInfo}},
 		{"GET", "/v1/scores/stream", anyRole, []gin.HandlerFunc{s.streamScores}},
+		{"GET", "/v1/calls/:id/diff", anyRole, []gin.HandlerFunc{s.callDiff}},
+		{"POST", "/v1/rescore", admins, []gin.HandlerFunc{s.createRescore}},
+		{"GET", "/v1/rescore", admins, []gin.HandlerFunc{s.listRescores}},
+		{"GET", "/v1/rescore/:id", admins, []gin.HandlerFunc{s.getRescore}},
+		{"POST", "/v1/rescore/:id/pause", admins, []gin.HandlerFunc{s.controlRescore("pause")}},
+		{"POST", "/v1/rescore/:id/resume", admins, []gin.HandlerFunc{s.controlRescore("resume")}},
+		{"POST", "/v1/rescore/:id/cancel", admins, []gin.HandlerFunc{s.controlRescore("cancel")}},
 	}
 }
 
