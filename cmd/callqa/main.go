@@ -52,9 +52,11 @@ func newRootCmd() *cobra.Command {
 		newConvertCmd(),
 		newWorkCmd(),
 		newServeCmd(),
+		newRescoreCmd(),
 		newTokenCmd(),
 		newBenchPipelineCmd(),
 		newBenchScoreCmd(),
+		newBenchRescoreCmd(),
 		newGenCmd(),
 	)
 	return root
