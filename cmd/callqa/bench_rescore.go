@@ -159,6 +159,7 @@ type benchRescoreResult struct {
 	LiveDuring       latencies        `json:"live_during_rescore"`
 	Yields           float64          `json:"rescore_yields"`
 	PeakRSSBytes     int64            `json:"peak_rss_bytes"`
+	RedisPeakBytes   int64            `json:"redis_used_memory_peak_bytes"`
 	SegmenterSeconds float64          `json:"segmenter_load_seconds"`
 	GoVersion        string           `json:"go_version"`
 	CPUs             int              `json:"cpus"`
@@ -327,6 +328,13 @@ func runBenchRescore(ctx context.Context, out io.Writer, o benchRescoreOptions) 
 	res.LiveDuring = latencyOf(during)
 	res.Yields, _ = counterSum(m2.Registry(), "callqa_rescore_yields_total")
 	res.PeakRSSBytes, _ = procMemory()
+	if info, err := rdb.Info(ctx, "memory").Result(); err == nil {
+		for _, line := range strings.Split(info, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory_peak:"); ok {
+				res.RedisPeakBytes, _ = strconv.ParseInt(v, 10, 64)
+			}
+		}
+	}
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		res.LoadAverage = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
@@ -344,8 +352,8 @@ func runBenchRescore(ctx context.Context, out io.Writer, o benchRescoreOptions) 
 		res.LiveIdle.P50, res.LiveIdle.P95, res.LiveIdle.Max, res.LiveIdle.N)
 	fmt.Fprintf(out, "live calls, rescoring p50 %6.0f ms  p95 %6.0f ms  max %6.0f ms  (%d calls; rescoring yielded %.0f times)\n",
 		res.LiveDuring.P50, res.LiveDuring.P95, res.LiveDuring.Max, res.LiveDuring.N, res.Yields)
-	fmt.Fprintf(out, "process RSS peak      %8.1f MiB (segmenters loaded in %.1f s)\n",
-		float64(res.PeakRSSBytes)/(1<<20), res.SegmenterSeconds)
+	fmt.Fprintf(out, "process RSS peak      %8.1f MiB (segmenters loaded in %.1f s); Redis used_memory_peak %.1f MiB\n",
+		float64(res.PeakRSSBytes)/(1<<20), res.SegmenterSeconds, float64(res.RedisPeakBytes)/(1<<20))
 	return nil
 }
 
