@@ -31,8 +31,9 @@ import (
 // Priority: rescoring reads a batch only while the live work stream has no
 // message waiting to be delivered and MinIO's events list is empty, so a
 // burst of uploads is taken up first and rescoring fills the idle time; at
-// most Config.Workers objects of jobs are in flight at once, which bounds
-// how long a live call waits behind them.
+// most Config.Workers objects of jobs are fetched and scored at once (and
+// as many again wait for them), which bounds how long a live call waits
+// behind them.
 
 // Rescoring tuning.
 const (

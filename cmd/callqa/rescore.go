@@ -347,8 +347,14 @@ func printRescoreSummary(w io.Writer, job *store.Rescore) {
 	if job.ScoreChanged > 0 {
 		changedMean = float64(job.DeltaSum) / float64(job.ScoreChanged)
 	}
-	fmt.Fprintf(w, "  score:     mean change %+.2f (%+.2f over the calls whose score changed); largest rise %+d, largest fall %+d\n",
-		job.MeanDelta(), changedMean, job.DeltaMax, job.DeltaMin)
+	extreme := func(d int64) string {
+		if d == 0 {
+			return "none"
+		}
+		return fmt.Sprintf("%+d", d)
+	}
+	fmt.Fprintf(w, "  score:     mean change %+.2f (%+.2f over the calls whose score changed); largest rise %s, largest fall %s\n",
+		job.MeanDelta(), changedMean, extreme(job.DeltaMax), extreme(job.DeltaMin))
 	fmt.Fprintf(w, "  findings added:   %s\n", ruleCounts(job.Added))
 	fmt.Fprintf(w, "  findings removed: %s\n", ruleCounts(job.Removed))
 	fmt.Fprintf(w, "  reviews orphaned: %d (kept, shown as orphaned reviews of their calls)\n", job.Orphaned)
@@ -384,14 +390,20 @@ type rescoreProgress struct {
 	w   io.Writer
 	id  string
 	bar *progressbar.ProgressBar
-	// rate is the processed objects per second, smoothed; last the sample
-	// it was last updated from.
-	rate      float64
-	last      int64
-	lastAt    time.Time
+	// samples are the processed counts of the last rateWindow, oldest
+	// first, that the rate is worked out from.
+	samples   []progressSample
 	lineAt    time.Time
 	lastTotal int64
 }
+
+type progressSample struct {
+	at   time.Time
+	done int64
+}
+
+// rateWindow is how far back the rate looks.
+const rateWindow = 10 * time.Second
 
 // lineEvery is how often progress is written as a line when stderr is no
 // terminal.
@@ -418,28 +430,25 @@ func newRescoreProgress(w io.Writer, id string) *rescoreProgress {
 func (p *rescoreProgress) update(job *store.Rescore) {
 	now := time.Now()
 	done := job.Processed()
-	switch {
-	case p.lastAt.IsZero():
-		// Attached: start from the job's mean rate.
-		if !job.StartedAt.IsZero() {
-			if secs := now.Sub(job.StartedAt).Seconds(); secs > 0 {
-				p.rate = float64(done) / secs
-			}
-		}
-		p.last, p.lastAt = done, now
-	case now.Sub(p.lastAt) >= time.Second:
-		r := float64(done-p.last) / now.Sub(p.lastAt).Seconds()
-		p.rate = 0.3*r + 0.7*p.rate
-		p.last, p.lastAt = done, now
+	p.samples = append(p.samples, progressSample{at: now, done: done})
+	for len(p.samples) > 2 && now.Sub(p.samples[1].at) >= rateWindow {
+		p.samples = p.samples[1:]
 	}
-	status := fmt.Sprintf("%.0f calls/s", p.rate)
+	rate := 0.0
+	if first := p.samples[0]; now.Sub(first.at) >= time.Second {
+		rate = float64(done-first.done) / now.Sub(first.at).Seconds()
+	} else if !job.StartedAt.IsZero() && now.Sub(job.StartedAt) >= time.Second {
+		// Just attached: the job's mean rate so far.
+		rate = float64(done) / now.Sub(job.StartedAt).Seconds()
+	}
+	status := fmt.Sprintf("%.0f calls/s", rate)
 	switch {
 	case job.Status == store.RescorePaused:
 		status = "paused"
 	case job.Selecting:
 		status += ", selecting calls…"
-	case p.rate > 0:
-		eta := time.Duration(float64(max(job.Total-done, 0)) / p.rate * float64(time.Second))
+	case rate > 0:
+		eta := time.Duration(float64(max(job.Total-done, 0)) / rate * float64(time.Second))
 		status += ", ETA " + eta.Round(time.Second).String()
 	}
 	if job.Failed > 0 {
