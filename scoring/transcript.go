@@ -403,17 +403,17 @@ func (p *parser) nonEmpty(field string, raw json.RawMessage, off int64) (string,
 
 // millis decodes a non-negative whole number of milliseconds.
 func (p *parser) millis(field string, raw json.RawMessage, off int64) (int64, error) {
-	var num json.Number
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	// A json.Number also takes a string holding a number ("1200"): only a
-	// JSON number is a number here.
-	if err := dec.Decode(&num); err != nil || jsonKind(raw) != "a number" {
+	// raw is one JSON value the decoder has checked: a number is its
+	// literal text, which needs no decoder of its own (one per number was
+	// half of what parsing a transcript allocated). A string holding a
+	// number ("1200") is not a number here.
+	if jsonKind(raw) != "a number" {
 		return 0, p.errf(field, off, "want a number of milliseconds, got %s", jsonKind(raw))
 	}
-	n, err := strconv.ParseInt(num.String(), 10, 64)
+	num := string(bytes.TrimSpace(raw))
+	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil {
-		f, ferr := strconv.ParseFloat(num.String(), 64)
+		f, ferr := strconv.ParseFloat(num, 64)
 		if ferr != nil || f != float64(int64(f)) || f > 1<<53 || f < -(1<<53) {
 			return 0, p.errf(field, off, "want a whole number of milliseconds, got %s", num)
 		}
