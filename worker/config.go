@@ -29,6 +29,10 @@ type Config struct {
 	// ScanEvery is the period of the reconciling scan after the one at
 	// start; ten minutes when zero, no periodic scan when negative.
 	ScanEvery time.Duration
+	// NoScan turns the reconciling scan off, the one at start included:
+	// for benchmarks whose objects all arrive as events. A deployment
+	// keeps it on; it is what finds the objects whose events were missed.
+	NoScan bool
 	// MaxDeliveries is how often a message may be delivered before it is
 	// dead-lettered as one that keeps failing; 5 when zero.
 	MaxDeliveries int64

@@ -13,14 +13,20 @@ import (
 // readBlock is how long one read of the work stream waits for a message.
 const readBlock = 2 * time.Second
 
+// minReadBatch is the least capacity of the reader's channel: reads of
+// half of it at a time keep the fetchers busy.
+const minReadBatch = 32
+
 // consume reads new messages of the work stream as this worker's consumer
-// into jobs until ctx is done. It reads only as many messages as jobs has
-// room for, so that at most Config.Workers messages wait in this worker
-// besides those being processed.
+// into jobs until ctx is done. It reads as many messages as jobs has room
+// for, and at least half its capacity, so that the fetchers never starve
+// while it waits for Redis (reads of one message at a time, two round
+// trips each, would throttle the whole worker) and at most one and a half
+// times jobs' capacity waits in this worker besides what is processed.
 func (w *Worker) consume(ctx context.Context, jobs chan<- *job) {
 	failures := 0
 	for ctx.Err() == nil {
-		n := max(cap(jobs)-len(jobs), 1)
+		n := max(cap(jobs)-len(jobs), cap(jobs)/2, 1)
 		msgs, err := w.queue.Read(ctx, w.cfg.Consumer, int64(n), readBlock)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -45,7 +51,7 @@ func (w *Worker) claimLoop(ctx context.Context, jobs chan<- *job) {
 	failures := 0
 	for sleep(ctx, interval) {
 		for {
-			n := max(cap(jobs)-len(jobs), 1)
+			n := max(cap(jobs)-len(jobs), cap(jobs)/2, 1)
 			msgs, err := w.queue.Claim(ctx, w.cfg.Consumer, w.cfg.ClaimAfter, int64(n))
 			if err != nil {
 				if ctx.Err() != nil {

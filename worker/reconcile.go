@@ -21,6 +21,9 @@ const reconcileBatch = 500
 // backoff; the next periodic scan starts a full period after the last one
 // that finished.
 func (w *Worker) reconcileLoop(ctx context.Context) {
+	if w.cfg.NoScan {
+		return
+	}
 	for {
 		if err := retry(ctx, w.log, "reconcile", func() error {
 			_, err := w.Reconcile(ctx)
