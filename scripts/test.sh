@@ -423,12 +423,15 @@ export CALLQA_TEST_MINIO_BIN="$minio_bin"
 mkdir -p "$run_dir/tmp"
 export TMPDIR="$run_dir/tmp"
 
-log "go test -race -count=1 $* ${all[*]}"
+# -timeout: the worker's integration tests take about two minutes under
+# -race on two cores; 20 minutes leaves room for a slower machine while a
+# hung test still ends well inside CI's limit. A later -timeout wins.
+log "go test -race -count=1 -timeout 20m $* ${all[*]}"
 # go test runs in the background in a process group of its own, so that a
 # signal to this script is handled at once (bash defers traps while a
 # foreground command runs) and cleanup can end the test binaries too.
 set -m
-go test -race -count=1 "$@" "${all[@]}" &
+go test -race -count=1 -timeout 20m "$@" "${all[@]}" &
 test_pid=$!
 set +m
 status=0

@@ -37,6 +37,10 @@
 //     oversize objects, unknown units, a wait in vain) and moves it to the
 //     dead-letter stream with the reason, so it never blocks the queue;
 //   - retry.go retries transient failures (MinIO, Redis) with backoff;
+//   - rescore.go, rescoreplan.go and rescoreregister.go work on rescoring
+//     jobs (started with `callqa rescore` or POST /v1/rescore): they select
+//     a job's calls, score them again with the running lexicon and store
+//     the new scores like live ones, below live work in priority;
 //   - setup.go creates the bucket and its Redis notification;
 //   - metrics.go and health.go serve Prometheus metrics, health and
 //     readiness.

@@ -91,6 +91,12 @@ are no part of a call by name (recordings, READMEs) are skipped. Deleting a
 transcript removes its score and its share of the aggregates (review
 decisions and their audit trail stay).
 
+The worker also works on rescoring jobs (see 'callqa rescore --help' and
+POST /v1/rescore) whose target is its lexicon and scheme versions: it scores
+their calls again whenever the live work stream and MinIO's events are
+empty, so new calls keep flowing during a big job. A job survives any
+worker's restart; another worker with the same lexicon carries it on.
+
 Every flag can be set by the environment variable named beside it; a flag
 on the command line wins. --listen serves /metrics (Prometheus), /healthz and
 /readyz.`,
