@@ -81,3 +81,33 @@ func reportPerCall(b *testing.B, calls int) {
 	b.ReportMetric(n/b.Elapsed().Seconds(), "calls/s")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/call")
 }
+
+// BenchmarkParseCorpus parses every corpus transcript once per iteration:
+// what the worker spends on a call before scoring it.
+func BenchmarkParseCorpus(b *testing.B) {
+	files, err := filepath.Glob(filepath.Join(corpusDir, "*.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var data [][]byte
+	for _, f := range files {
+		if filepath.Base(f) == "golden.json" {
+			continue
+		}
+		d, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data = append(data, d)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, d := range data {
+			if _, err := scoring.ParseTranscript("call.json", d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	reportPerCall(b, len(data))
+}

@@ -165,10 +165,23 @@ type parser struct {
 	at []uttOffsets
 }
 
-// uttOffsets locate an utterance in the input: its first byte and its
-// start_ms key (the first byte when it has none).
+// uttOffsets locate an utterance in the input: its first byte, and where
+// its keys are (raw, base), so that start finds its start_ms key only when
+// an error needs it: finding the keys of every utterance up front was a
+// third of what parsing a transcript cost.
 type uttOffsets struct {
-	elem, start int64
+	elem int64
+	raw  json.RawMessage
+	base int64
+}
+
+// start returns the offset of the utterance's start_ms key, or its first
+// byte when it has none.
+func (o uttOffsets) start() int64 {
+	if k, ok := keyOffsets(o.raw)["start_ms"]; ok {
+		return o.base + k
+	}
+	return o.elem
 }
 
 func (p *parser) errf(field string, offset int64, format string, args ...any) error {
@@ -381,13 +394,29 @@ func (p *parser) setField(t *Transcript, key string, raw json.RawMessage, off in
 }
 
 func (p *parser) str(field string, raw json.RawMessage, off int64) (string, error) {
-	var s string
-	// json.Unmarshal takes null into a string as "no change": reject it
-	// here so a required field given as null is named as such.
-	if err := json.Unmarshal(raw, &s); err != nil || jsonKind(raw) != "a string" {
-		return "", p.errf(field, off, "want a string, got %s", jsonKind(raw))
+	s, problem := decodeString(raw)
+	if problem != "" {
+		return "", p.errf(field, off, "%s", problem)
 	}
 	return s, nil
+}
+
+// decodeString decodes raw, one JSON value the decoder has checked, as a
+// string; problem says why it is none.
+func decodeString(raw json.RawMessage) (s string, problem string) {
+	// json.Unmarshal takes null into a string as "no change": reject it
+	// here so a required field given as null is named as such.
+	if jsonKind(raw) != "a string" {
+		return "", "want a string, got " + jsonKind(raw)
+	}
+	// A checked string literal without escapes is its own text.
+	if lit := bytes.TrimSpace(raw); len(lit) >= 2 && lit[len(lit)-1] == '"' && bytes.IndexByte(lit[1:len(lit)-1], '\\') < 0 {
+		return string(lit[1 : len(lit)-1]), ""
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", "want a string, got " + jsonKind(raw)
+	}
+	return s, ""
 }
 
 func (p *parser) nonEmpty(field string, raw json.RawMessage, off int64) (string, error) {
@@ -403,26 +432,36 @@ func (p *parser) nonEmpty(field string, raw json.RawMessage, off int64) (string,
 
 // millis decodes a non-negative whole number of milliseconds.
 func (p *parser) millis(field string, raw json.RawMessage, off int64) (int64, error) {
+	n, problem := decodeMillis(raw)
+	if problem != "" {
+		return 0, p.errf(field, off, "%s", problem)
+	}
+	return n, nil
+}
+
+// decodeMillis decodes raw, one JSON value the decoder has checked, as a
+// non-negative whole number of milliseconds; problem says why it is none.
+func decodeMillis(raw json.RawMessage) (n int64, problem string) {
 	// raw is one JSON value the decoder has checked: a number is its
 	// literal text, which needs no decoder of its own (one per number was
 	// half of what parsing a transcript allocated). A string holding a
 	// number ("1200") is not a number here.
 	if jsonKind(raw) != "a number" {
-		return 0, p.errf(field, off, "want a number of milliseconds, got %s", jsonKind(raw))
+		return 0, "want a number of milliseconds, got " + jsonKind(raw)
 	}
 	num := string(bytes.TrimSpace(raw))
 	n, err := strconv.ParseInt(num, 10, 64)
 	if err != nil {
 		f, ferr := strconv.ParseFloat(num, 64)
 		if ferr != nil || f != float64(int64(f)) || f > 1<<53 || f < -(1<<53) {
-			return 0, p.errf(field, off, "want a whole number of milliseconds, got %s", num)
+			return 0, "want a whole number of milliseconds, got " + num
 		}
 		n = int64(f)
 	}
 	if n < 0 {
-		return 0, p.errf(field, off, "must not be negative (got %d)", n)
+		return 0, fmt.Sprintf("must not be negative (got %d)", n)
 	}
-	return n, nil
+	return n, ""
 }
 
 func (p *parser) parseUtterances(dec *json.Decoder, t *Transcript) error {
@@ -466,30 +505,33 @@ func (p *parser) utterance(i int, raw json.RawMessage, off int64) (Utterance, ut
 	// off points just before the element; move it onto the element's first
 	// byte so the reported line is the element's own.
 	off = skipSpaceComma(p.data, off)
-	elem := uttOffsets{elem: off + 1, start: off + 1}
+	elem := uttOffsets{elem: off + 1, raw: raw, base: off}
 	path := func(f string) string { return fmt.Sprintf("utterances[%d].%s", i, f) }
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
 		return Utterance{}, elem, p.errf(fmt.Sprintf("utterances[%d]", i), elem.elem, "want an object, got %s", jsonKind(raw))
 	}
 	// at is the offset of a field's key, so that an error names the line
-	// of the field even in an utterance spread over several lines.
-	keys := keyOffsets(raw)
+	// of the field even in an utterance spread over several lines. Only
+	// errors need it: the keys are found on the first call.
+	var keys map[string]int64
 	at := func(f string) int64 {
+		if keys == nil {
+			keys = keyOffsets(raw)
+		}
 		if k, ok := keys[f]; ok {
 			return off + k
 		}
 		return elem.elem
 	}
-	elem.start = at("start_ms")
 	var u Utterance
 	sp, ok := fields["speaker"]
 	if !ok {
 		return u, elem, p.errf(path("speaker"), elem.elem, "required field is missing")
 	}
-	s, err := p.str(path("speaker"), sp, at("speaker"))
-	if err != nil {
-		return u, elem, err
+	s, problem := decodeString(sp)
+	if problem != "" {
+		return u, elem, p.errf(path("speaker"), at("speaker"), "%s", problem)
 	}
 	switch Speaker(s) {
 	case Agent, Customer, System, UnknownSpeaker:
@@ -501,8 +543,8 @@ func (p *parser) utterance(i int, raw json.RawMessage, off int64) (Utterance, ut
 	if !ok {
 		return u, elem, p.errf(path("text"), elem.elem, "required field is missing")
 	}
-	if u.Text, err = p.str(path("text"), txt, at("text")); err != nil {
-		return u, elem, err
+	if u.Text, problem = decodeString(txt); problem != "" {
+		return u, elem, p.errf(path("text"), at("text"), "%s", problem)
 	}
 	st, hasStart := fields["start_ms"]
 	en, hasEnd := fields["end_ms"]
@@ -514,11 +556,11 @@ func (p *parser) utterance(i int, raw json.RawMessage, off int64) (Utterance, ut
 	}
 	switch {
 	case hasStart && hasEnd:
-		if u.StartMS, err = p.millis(path("start_ms"), st, at("start_ms")); err != nil {
-			return u, elem, err
+		if u.StartMS, problem = decodeMillis(st); problem != "" {
+			return u, elem, p.errf(path("start_ms"), at("start_ms"), "%s", problem)
 		}
-		if u.EndMS, err = p.millis(path("end_ms"), en, at("end_ms")); err != nil {
-			return u, elem, err
+		if u.EndMS, problem = decodeMillis(en); problem != "" {
+			return u, elem, p.errf(path("end_ms"), at("end_ms"), "%s", problem)
 		}
 		if u.EndMS < u.StartMS {
 			return u, elem, p.errf(path("end_ms"), at("end_ms"), "ends before it starts (%d < %d)", u.EndMS, u.StartMS)
@@ -573,7 +615,7 @@ func (p *parser) checkUtterances(t *Transcript, off int64) error {
 		}
 		if timed {
 			if u.StartMS < prevStart {
-				return p.errf(fmt.Sprintf("utterances[%d].start_ms", i), p.at[i].start,
+				return p.errf(fmt.Sprintf("utterances[%d].start_ms", i), p.at[i].start(),
 					"utterances must be in time order (%d starts before the previous one at %d)", u.StartMS, prevStart)
 			}
 			prevStart = u.StartMS
