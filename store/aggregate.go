@@ -68,33 +68,39 @@ func (a Aggregate) String() string {
 // parseAggregate decodes an aggregate hash.
 func parseAggregate(h map[string]string) (Aggregate, error) {
 	var a Aggregate
+	err := parseCounters(h, map[string]*int64{
+		"calls": &a.Calls, "score_sum": &a.ScoreSum, "passed": &a.Passed, "fatal": &a.Fatal,
+	}, &a.Findings, &a.CallsWithRule)
+	return a, err
+}
+
+// parseCounters decodes a hash of counters as the Lua scripts keep them:
+// the fields named in scalars, and per rule "f:<rule>" (findings) and
+// "c:<rule>" (calls with the rule), whose maps are made when a field needs
+// them. Other fields are ignored.
+func parseCounters(h map[string]string, scalars map[string]*int64, findings, callsWithRule *map[string]int64) error {
 	for field, raw := range h {
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
-			return a, fmt.Errorf("field %s: %q is not a count", field, raw)
+			return fmt.Errorf("field %s: %q is not a count", field, raw)
 		}
+		perRule := findings
 		switch {
-		case field == "calls":
-			a.Calls = n
-		case field == "score_sum":
-			a.ScoreSum = n
-		case field == "passed":
-			a.Passed = n
-		case field == "fatal":
-			a.Fatal = n
+		case scalars[field] != nil:
+			*scalars[field] = n
+			continue
 		case strings.HasPrefix(field, "f:"):
-			if a.Findings == nil {
-				a.Findings = map[string]int64{}
-			}
-			a.Findings[field[2:]] = n
 		case strings.HasPrefix(field, "c:"):
-			if a.CallsWithRule == nil {
-				a.CallsWithRule = map[string]int64{}
-			}
-			a.CallsWithRule[field[2:]] = n
+			perRule = callsWithRule
+		default:
+			continue
 		}
+		if *perRule == nil {
+			*perRule = map[string]int64{}
+		}
+		(*perRule)[field[2:]] = n
 	}
-	return a, nil
+	return nil
 }
 
 // Aggregate returns one day's aggregate of a unit (dim DimUnit, id

@@ -696,35 +696,11 @@ type Adjustment struct {
 
 func parseAdjustment(h map[string]string) (Adjustment, error) {
 	var a Adjustment
-	for field, raw := range h {
-		n, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil {
-			return a, fmt.Errorf("field %s: %q is not a count", field, raw)
-		}
-		switch {
-		case field == "score":
-			a.ScoreSum = n
-		case field == "passed":
-			a.Passed = n
-		case field == "fatal":
-			a.Fatal = n
-		case field == "reviewed":
-			a.Reviewed = n
-		case field == "overturned":
-			a.Overturned = n
-		case strings.HasPrefix(field, "f:"):
-			if a.Findings == nil {
-				a.Findings = map[string]int64{}
-			}
-			a.Findings[field[2:]] = n
-		case strings.HasPrefix(field, "c:"):
-			if a.CallsWithRule == nil {
-				a.CallsWithRule = map[string]int64{}
-			}
-			a.CallsWithRule[field[2:]] = n
-		}
-	}
-	return a, nil
+	err := parseCounters(h, map[string]*int64{
+		"score": &a.ScoreSum, "passed": &a.Passed, "fatal": &a.Fatal,
+		"reviewed": &a.Reviewed, "overturned": &a.Overturned,
+	}, &a.Findings, &a.CallsWithRule)
+	return a, err
 }
 
 func (a *Adjustment) add(r reviewAdjustment) {

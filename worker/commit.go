@@ -22,22 +22,30 @@ const commitBatch = 64
 // while ctx lasts; after that the batch's messages stay pending. All I/O
 // runs under work.
 func (w *Worker) commitStage(ctx, work context.Context, in <-chan *job) {
-	batch := make([]*job, 0, commitBatch)
-	for j := range in {
-		batch = append(batch[:0], j)
+	inBatches(in, commitBatch, func(batch []*job) { w.commit(ctx, work, batch) })
+}
+
+// inBatches calls commit with what has piled up in in, at least one and at
+// most max items at a time, until in is closed: a batch never waits for
+// more items, so a quiet stream is committed item by item and a busy one
+// in batches. The batch is reused after commit returns.
+func inBatches[T any](in <-chan T, max int, commit func(batch []T)) {
+	batch := make([]T, 0, max)
+	for item := range in {
+		batch = append(batch[:0], item)
 	fill:
-		for len(batch) < commitBatch {
+		for len(batch) < max {
 			select {
-			case j, ok := <-in:
+			case item, ok := <-in:
 				if !ok {
 					break fill
 				}
-				batch = append(batch, j)
+				batch = append(batch, item)
 			default:
 				break fill
 			}
 		}
-		w.commit(ctx, work, batch)
+		commit(batch)
 	}
 }
 

@@ -14,21 +14,7 @@ import (
 // failures are retried while ctx lasts, after which the batch's messages
 // stay pending for another worker.
 func (r *rescorer) commitStage(ctx, work context.Context, in <-chan *rescoreJob) {
-	batch := make([]*rescoreJob, 0, commitBatch)
-	for j := range in {
-		batch = append(batch[:0], j)
-	fill:
-		for len(batch) < commitBatch {
-			select {
-			case j, ok := <-in:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, j)
-			default:
-				break fill
-			}
-		}
+	inBatches(in, commitBatch, func(batch []*rescoreJob) {
 		// Two objects of one call go to separate rounds: the accounting
 		// and the store take one score per call at a time.
 		for len(batch) > 0 {
@@ -45,11 +31,11 @@ func (r *rescorer) commitStage(ctx, work context.Context, in <-chan *rescoreJob)
 				round = append(round, j)
 			}
 			if !r.commit(ctx, work, round) {
-				break
+				return
 			}
 			batch = later
 		}
-	}
+	})
 }
 
 // commit commits one round: the failures are recorded, and the scores

@@ -91,10 +91,7 @@ buckets and the bench's Redis keys are removed afterwards.`,
 	fs := cmd.Flags()
 	w := &o.work
 	fs.StringVar(&w.redisURL, "redis-url", "redis://localhost:6379/0", "Redis for the queue and the scores")
-	fs.StringVar(&w.minioEndpoint, "minio-endpoint", "localhost:9000", "MinIO server as host:port")
-	fs.StringVar(&w.minioAccess, "minio-access-key", "", "MinIO access key (required)")
-	fs.StringVar(&w.minioSecret, "minio-secret-key", "", "MinIO secret key (required)")
-	fs.BoolVar(&w.minioSecure, "minio-secure", false, "use TLS to reach MinIO")
+	addMinIOFlags(fs, w)
 	fs.StringVar(&w.eventsKey, "minio-events-key", store.DefaultEventsKey, "Redis list MinIO's notification pushes events to")
 	fs.StringVar(&w.lexiconDir, "lexicon-dir", "", "folder whose lexicon files replace the embedded ones")
 	fs.IntVar(&w.workers, "workers", runtime.NumCPU(), "concurrency of both the raw GETs and the worker's fetchers and scorers")
@@ -108,18 +105,7 @@ buckets and the bench's Redis keys are removed afterwards.`,
 	fs.StringVar(&o.traceOut, "trace", "", "write a runtime execution trace of the last pipeline phase to this file")
 	fs.IntVar(&o.minioPID, "minio-pid", 0, "process id of the MinIO server, when it runs on this machine, to report its CPU time per phase (Linux)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "give up when the pipeline has not scored every call by then")
-	for _, f := range []struct{ flag, env string }{
-		{"redis-url", "CALLQA_REDIS_URL"},
-		{"minio-endpoint", "CALLQA_MINIO_ENDPOINT"},
-		{"minio-access-key", "CALLQA_MINIO_ACCESS_KEY"},
-		{"minio-secret-key", "CALLQA_MINIO_SECRET_KEY"},
-		{"minio-secure", "CALLQA_MINIO_SECURE"},
-		{"minio-events-key", "CALLQA_MINIO_EVENTS_KEY"},
-		{"lexicon-dir", "CALLQA_LEXICON_DIR"},
-		{"workers", "CALLQA_WORKERS"},
-	} {
-		withEnv(fs, f.flag, f.env)
-	}
+	withSharedEnv(fs)
 	return cmd
 }
 

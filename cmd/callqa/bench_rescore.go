@@ -91,10 +91,7 @@ bench's Redis keys are removed afterwards.`,
 	fs := cmd.Flags()
 	w := &o.work
 	fs.StringVar(&w.redisURL, "redis-url", "redis://localhost:6379/0", "Redis for the queue, the scores and the job")
-	fs.StringVar(&w.minioEndpoint, "minio-endpoint", "localhost:9000", "MinIO server as host:port")
-	fs.StringVar(&w.minioAccess, "minio-access-key", "", "MinIO access key (required)")
-	fs.StringVar(&w.minioSecret, "minio-secret-key", "", "MinIO secret key (required)")
-	fs.BoolVar(&w.minioSecure, "minio-secure", false, "use TLS to reach MinIO")
+	addMinIOFlags(fs, w)
 	fs.StringVar(&w.eventsKey, "minio-events-key", store.DefaultEventsKey, "Redis list MinIO's notification pushes events to")
 	fs.StringVar(&w.lexiconDir, "lexicon-dir", "", "folder of the first lexicon (the calls are ingested with it); the embedded one when empty")
 	fs.StringVar(&o.newLexicon, "new-lexicon-dir", "", "folder of the changed lexicon the calls are rescored with (required)")
@@ -106,18 +103,7 @@ bench's Redis keys are removed afterwards.`,
 	fs.BoolVar(&o.keep, "keep", false, "keep the bench's bucket and Redis keys")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the result as one JSON object")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Hour, "give up when a phase has not finished by then")
-	for _, f := range []struct{ flag, env string }{
-		{"redis-url", "CALLQA_REDIS_URL"},
-		{"minio-endpoint", "CALLQA_MINIO_ENDPOINT"},
-		{"minio-access-key", "CALLQA_MINIO_ACCESS_KEY"},
-		{"minio-secret-key", "CALLQA_MINIO_SECRET_KEY"},
-		{"minio-secure", "CALLQA_MINIO_SECURE"},
-		{"minio-events-key", "CALLQA_MINIO_EVENTS_KEY"},
-		{"lexicon-dir", "CALLQA_LEXICON_DIR"},
-		{"workers", "CALLQA_WORKERS"},
-	} {
-		withEnv(fs, f.flag, f.env)
-	}
+	withSharedEnv(fs)
 	return cmd
 }
 

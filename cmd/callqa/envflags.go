@@ -59,3 +59,53 @@ func envNames(cmd *cobra.Command) []string {
 	sort.Strings(out)
 	return out
 }
+
+// sharedEnv names the environment variables of the flags that mean the
+// same in every command that reaches the servers (work, serve, rescore and
+// the benches), so that one deployment's environment serves them all.
+// A flag whose meaning differs between commands (--listen) is given its
+// variable by its command.
+var sharedEnv = map[string]string{
+	"redis-url":         "CALLQA_REDIS_URL",
+	"key-prefix":        "CALLQA_KEY_PREFIX",
+	"minio-endpoint":    "CALLQA_MINIO_ENDPOINT",
+	"minio-access-key":  "CALLQA_MINIO_ACCESS_KEY",
+	"minio-secret-key":  "CALLQA_MINIO_SECRET_KEY",
+	"minio-secure":      "CALLQA_MINIO_SECURE",
+	"bucket":            "CALLQA_BUCKET",
+	"minio-events-key":  "CALLQA_MINIO_EVENTS_KEY",
+	"lexicon-dir":       "CALLQA_LEXICON_DIR",
+	"workers":           "CALLQA_WORKERS",
+	"log-level":         "CALLQA_LOG_LEVEL",
+	"log-format":        "CALLQA_LOG_FORMAT",
+	"consumer":          "CALLQA_CONSUMER",
+	"claim-after":       "CALLQA_CLAIM_AFTER",
+	"scan-every":        "CALLQA_SCAN_EVERY",
+	"max-deliveries":    "CALLQA_MAX_DELIVERIES",
+	"shutdown-grace":    "CALLQA_SHUTDOWN_GRACE",
+	"default-unit":      "CALLQA_DEFAULT_UNIT",
+	"default-agent":     "CALLQA_DEFAULT_AGENT",
+	"default-team":      "CALLQA_DEFAULT_TEAM",
+	"default-direction": "CALLQA_DEFAULT_DIRECTION",
+	"layout":            "CALLQA_LAYOUT",
+	"channel-agent":     "CALLQA_CHANNEL_AGENT",
+	"sidecar-wait":      "CALLQA_SIDECAR_WAIT",
+	"auth-file":         "CALLQA_AUTH_FILE",
+}
+
+// withSharedEnv gives every flag of fs that sharedEnv names its variable.
+func withSharedEnv(fs *pflag.FlagSet) {
+	fs.VisitAll(func(f *pflag.Flag) {
+		if env, ok := sharedEnv[f.Name]; ok {
+			withEnv(fs, f.Name, env)
+		}
+	})
+}
+
+// addMinIOFlags adds the flags that reach MinIO to fs.
+func addMinIOFlags(fs *pflag.FlagSet, o *workOptions) {
+	fs.StringVar(&o.minioEndpoint, "minio-endpoint", "localhost:9000", "MinIO server as host:port")
+	fs.StringVar(&o.minioAccess, "minio-access-key", "", "MinIO access key (required)")
+	fs.StringVar(&o.minioSecret, "minio-secret-key", "", "MinIO secret key (required)")
+	fs.BoolVar(&o.minioSecure, "minio-secure", false, "use TLS to reach MinIO")
+}

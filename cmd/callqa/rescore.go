@@ -104,13 +104,7 @@ as for 'callqa work' and 'callqa serve'.`,
 	fs.BoolVar(&o.jsonOut, "json", false, "print the job as JSON (at its end when following) instead of the progress bar and summary")
 	fs.StringVar(&o.by, "by", "", "name recorded as the job's creator or canceller (default cli:$USER@host)")
 	fs.DurationVar(&o.poll, "poll", 500*time.Millisecond, "how often the job is read while following it")
-	for _, f := range []struct{ flag, env string }{
-		{"redis-url", "CALLQA_REDIS_URL"},
-		{"key-prefix", "CALLQA_KEY_PREFIX"},
-		{"bucket", "CALLQA_BUCKET"},
-	} {
-		withEnv(fs, f.flag, f.env)
-	}
+	withSharedEnv(fs)
 	return cmd
 }
 

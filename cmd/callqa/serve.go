@@ -61,32 +61,14 @@ the command line wins.`,
 	fs.StringVar(&o.authFile, "auth-file", "", "JSON file of API tokens (required; see 'callqa token')")
 	fs.StringVar(&w.redisURL, "redis-url", "redis://localhost:6379/0", "Redis holding the scores, as redis://[user:password@]host:port/db (rediss:// for TLS)")
 	fs.StringVar(&w.keyPrefix, "key-prefix", store.DefaultPrefix, "prefix of every Redis key callqa uses; the workers' own")
-	fs.StringVar(&w.minioEndpoint, "minio-endpoint", "localhost:9000", "MinIO server as host:port")
-	fs.StringVar(&w.minioAccess, "minio-access-key", "", "MinIO access key (required)")
-	fs.StringVar(&w.minioSecret, "minio-secret-key", "", "MinIO secret key (required)")
-	fs.BoolVar(&w.minioSecure, "minio-secure", false, "use TLS to reach MinIO")
+	addMinIOFlags(fs, w)
 	fs.StringVar(&w.bucket, "bucket", "calls", "bucket holding the transcripts")
 	fs.StringVar(&w.eventsKey, "minio-events-key", store.DefaultEventsKey, "Redis list MinIO's notification pushes events to; names the workers' queue")
 	fs.StringVar(&w.lexiconDir, "lexicon-dir", "", "folder whose lexicon files replace the embedded ones; the workers' own")
 	fs.StringVar(&w.logLevel, "log-level", "info", "least level logged: debug, info, warn or error")
 	fs.StringVar(&w.logFormat, "log-format", "json", "log format: json or text")
-	for _, f := range []struct{ flag, env string }{
-		{"listen", "CALLQA_LISTEN"},
-		{"auth-file", "CALLQA_AUTH_FILE"},
-		{"redis-url", "CALLQA_REDIS_URL"},
-		{"key-prefix", "CALLQA_KEY_PREFIX"},
-		{"minio-endpoint", "CALLQA_MINIO_ENDPOINT"},
-		{"minio-access-key", "CALLQA_MINIO_ACCESS_KEY"},
-		{"minio-secret-key", "CALLQA_MINIO_SECRET_KEY"},
-		{"minio-secure", "CALLQA_MINIO_SECURE"},
-		{"bucket", "CALLQA_BUCKET"},
-		{"minio-events-key", "CALLQA_MINIO_EVENTS_KEY"},
-		{"lexicon-dir", "CALLQA_LEXICON_DIR"},
-		{"log-level", "CALLQA_LOG_LEVEL"},
-		{"log-format", "CALLQA_LOG_FORMAT"},
-	} {
-		withEnv(fs, f.flag, f.env)
-	}
+	withSharedEnv(fs)
+	withEnv(fs, "listen", "CALLQA_LISTEN")
 	return cmd
 }
 

@@ -111,10 +111,7 @@ on the command line wins. --listen serves /metrics (Prometheus), /healthz and
 	fs := cmd.Flags()
 	fs.StringVar(&o.redisURL, "redis-url", "redis://localhost:6379/0", "Redis to store scores and queue work in, as redis://[user:password@]host:port/db (rediss:// for TLS)")
 	fs.StringVar(&o.keyPrefix, "key-prefix", store.DefaultPrefix, "prefix of every Redis key callqa writes; the API must use the same")
-	fs.StringVar(&o.minioEndpoint, "minio-endpoint", "localhost:9000", "MinIO server as host:port")
-	fs.StringVar(&o.minioAccess, "minio-access-key", "", "MinIO access key (required)")
-	fs.StringVar(&o.minioSecret, "minio-secret-key", "", "MinIO secret key (required)")
-	fs.BoolVar(&o.minioSecure, "minio-secure", false, "use TLS to reach MinIO")
+	addMinIOFlags(fs, o)
 	fs.StringVar(&o.bucket, "bucket", "calls", "bucket holding the transcripts")
 	fs.StringVar(&o.eventsKey, "minio-events-key", store.DefaultEventsKey, "Redis list MinIO's notification pushes events to (MINIO_NOTIFY_REDIS_KEY_PRIMARY)")
 	fs.StringVar(&o.lexiconDir, "lexicon-dir", "", "folder whose lexicon files replace the embedded ones")
@@ -134,35 +131,8 @@ on the command line wins. --listen serves /metrics (Prometheus), /healthz and
 	fs.StringVar(&o.adapt.layout, "layout", "auto", "how ASR channel/speaker labels are read unless the metadata says: auto, dual (channels) or mono (diarized speakers)")
 	fs.IntVar(&o.adapt.agentChannel, "channel-agent", 0, "the agent's channel in dual-channel results unless the metadata says; other channels are the customer's")
 	fs.DurationVar(&o.sidecarWait, "sidecar-wait", 10*time.Minute, "how long a vendor result lacking unit, agent or start waits for the metadata or CDR that gives it before it is dead-lettered")
-	for _, f := range []struct{ flag, env string }{
-		{"redis-url", "CALLQA_REDIS_URL"},
-		{"key-prefix", "CALLQA_KEY_PREFIX"},
-		{"minio-endpoint", "CALLQA_MINIO_ENDPOINT"},
-		{"minio-access-key", "CALLQA_MINIO_ACCESS_KEY"},
-		{"minio-secret-key", "CALLQA_MINIO_SECRET_KEY"},
-		{"minio-secure", "CALLQA_MINIO_SECURE"},
-		{"bucket", "CALLQA_BUCKET"},
-		{"minio-events-key", "CALLQA_MINIO_EVENTS_KEY"},
-		{"lexicon-dir", "CALLQA_LEXICON_DIR"},
-		{"workers", "CALLQA_WORKERS"},
-		{"listen", "CALLQA_WORKER_LISTEN"},
-		{"consumer", "CALLQA_CONSUMER"},
-		{"claim-after", "CALLQA_CLAIM_AFTER"},
-		{"scan-every", "CALLQA_SCAN_EVERY"},
-		{"max-deliveries", "CALLQA_MAX_DELIVERIES"},
-		{"shutdown-grace", "CALLQA_SHUTDOWN_GRACE"},
-		{"log-level", "CALLQA_LOG_LEVEL"},
-		{"log-format", "CALLQA_LOG_FORMAT"},
-		{"default-unit", "CALLQA_DEFAULT_UNIT"},
-		{"default-agent", "CALLQA_DEFAULT_AGENT"},
-		{"default-team", "CALLQA_DEFAULT_TEAM"},
-		{"default-direction", "CALLQA_DEFAULT_DIRECTION"},
-		{"layout", "CALLQA_LAYOUT"},
-		{"channel-agent", "CALLQA_CHANNEL_AGENT"},
-		{"sidecar-wait", "CALLQA_SIDECAR_WAIT"},
-	} {
-		withEnv(fs, f.flag, f.env)
-	}
+	withSharedEnv(fs)
+	withEnv(fs, "listen", "CALLQA_WORKER_LISTEN")
 	return cmd
 }
 
