@@ -141,6 +141,25 @@ func aliyunSentences(v any) ([]any, error) {
 	return s, nil
 }
 
+// sentence reads what every vendor's sentence object has: its start and
+// end times and its text (the first of textKeys present). It returns the
+// object too, for the vendor's own fields.
+func sentence(v any, path, startKey, endKey string, textKeys ...string) (map[string]any, segment, error) {
+	s, ok := asObject(v)
+	if !ok {
+		return nil, segment{}, inputErr(path, "want an object, got %s", kindOf(v))
+	}
+	start, end, err := times(s, path, []string{startKey}, []string{endKey})
+	if err != nil {
+		return nil, segment{}, err
+	}
+	txt, err := text(s, path, textKeys...)
+	if err != nil {
+		return nil, segment{}, err
+	}
+	return s, segment{start: start, end: end, text: txt, path: path}, nil
+}
+
 func parseAliyun(tree any) (*asrResult, error) {
 	m, _ := asObject(tree)
 	if st := strField(m, "StatusText"); st != "" && st != "SUCCESS" {
@@ -157,19 +176,10 @@ func parseAliyun(tree any) (*asrResult, error) {
 	speakers, channels := false, false
 	for i, sv := range sents {
 		path := fmt.Sprintf("Result.Sentences[%d]", i)
-		s, ok := asObject(sv)
-		if !ok {
-			return nil, inputErr(path, "want an object, got %s", kindOf(sv))
-		}
-		start, end, err := times(s, path, []string{"BeginTime"}, []string{"EndTime"})
+		s, seg, err := sentence(sv, path, "BeginTime", "EndTime", "Text")
 		if err != nil {
 			return nil, err
 		}
-		txt, err := text(s, path, "Text")
-		if err != nil {
-			return nil, err
-		}
-		seg := segment{start: start, end: end, text: txt, path: path}
 		// SpeakerId (speaker diarization) wins over ChannelId, which then
 		// only numbers the one track.
 		if l, ok, err := label(s, path, "SpeakerId"); err != nil {
@@ -256,19 +266,10 @@ func parseTencent(tree any) (*asrResult, error) {
 	res := &asrResult{format: FormatTencent}
 	for i, sv := range details {
 		path := fmt.Sprintf("ResultDetail[%d]", i)
-		s, ok := asObject(sv)
-		if !ok {
-			return nil, inputErr(path, "want an object, got %s", kindOf(sv))
-		}
-		start, end, err := times(s, path, []string{"StartMs"}, []string{"EndMs"})
+		s, seg, err := sentence(sv, path, "StartMs", "EndMs", "FinalSentence")
 		if err != nil {
 			return nil, err
 		}
-		txt, err := text(s, path, "FinalSentence")
-		if err != nil {
-			return nil, err
-		}
-		seg := segment{start: start, end: end, text: txt, path: path}
 		if l, ok, err := label(s, path, "SpeakerId"); err != nil {
 			return nil, err
 		} else if ok {
@@ -543,27 +544,18 @@ func parseFunASR(tree any) (*asrResult, error) {
 	res := &asrResult{format: FormatFunASR}
 	for i, sv := range sents {
 		path := fmt.Sprintf("sentence_info[%d]", i)
-		s, ok := asObject(sv)
-		if !ok {
-			return nil, inputErr(path, "want an object, got %s", kindOf(sv))
-		}
-		start, end, err := times(s, path, []string{"start"}, []string{"end"})
-		if err != nil {
-			return nil, err
-		}
 		// Paraformer writes "text", SenseVoice "sentence".
-		txt, err := text(s, path, "text", "sentence")
+		s, seg, err := sentence(sv, path, "start", "end", "text", "sentence")
 		if err != nil {
 			return nil, err
 		}
-		l, ok, err := label(s, path, "spk")
-		if err != nil {
+		if seg.label, seg.hasLabel, err = label(s, path, "spk"); err != nil {
 			return nil, err
 		}
-		if ok {
+		if seg.hasLabel {
 			res.kind = labelsSpeaker
 		}
-		res.segs = append(res.segs, segment{label: l, hasLabel: ok, start: start, end: end, text: txt, path: path})
+		res.segs = append(res.segs, seg)
 	}
 	return res, nil
 }
