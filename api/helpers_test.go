@@ -33,17 +33,10 @@ var (
 func sharedEngine(t testing.TB) *scoring.Engine {
 	t.Helper()
 	engineOnce.Do(func() {
-		lex, err := lexicon.Default()
-		if err != nil {
-			engineErr = err
-			return
+		var lex *lexicon.Lexicon
+		if lex, engineErr = lexicon.Default(); engineErr == nil {
+			engine, engineErr = scoring.Build(lex)
 		}
-		seg, err := scoring.NewSegmenter(lex)
-		if err != nil {
-			engineErr = err
-			return
-		}
-		engine, engineErr = scoring.NewEngine(lex, seg)
 	})
 	if engineErr != nil {
 		t.Fatalf("engine: %v", engineErr)

@@ -169,11 +169,7 @@ func overrideEngine(t *testing.T) *scoring.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seg, err := scoring.NewSegmenter(lex)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := scoring.NewEngine(lex, seg)
+	eng, err := scoring.Build(lex)
 	if err != nil {
 		t.Fatal(err)
 	}

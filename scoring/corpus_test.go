@@ -21,11 +21,7 @@ var engine = sync.OnceValues(func() (*scoring.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	seg, err := scoring.NewSegmenter(lex)
-	if err != nil {
-		return nil, err
-	}
-	return scoring.NewEngine(lex, seg)
+	return scoring.Build(lex)
 })
 
 func testEngine(t testing.TB) *scoring.Engine {

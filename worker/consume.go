@@ -50,29 +50,46 @@ func (w *Worker) claimLoop(ctx context.Context, jobs chan<- *job) {
 	interval := max(w.cfg.ClaimAfter/2, 100*time.Millisecond)
 	failures := 0
 	for sleep(ctx, interval) {
-		for {
-			n := max(cap(jobs)-len(jobs), cap(jobs)/2, 1)
-			msgs, err := w.queue.Claim(ctx, w.cfg.Consumer, w.cfg.ClaimAfter, int64(n))
-			if err != nil {
-				if ctx.Err() != nil {
-					return
+		running, err := claimPages(
+			func() int { return max(cap(jobs)-len(jobs), cap(jobs)/2, 1) },
+			func(n int64) ([]store.Message, error) {
+				return w.queue.Claim(ctx, w.cfg.Consumer, w.cfg.ClaimAfter, n)
+			},
+			func(msgs []store.Message) bool {
+				failures = 0
+				for _, m := range msgs {
+					w.metrics.claimed.Inc()
+					w.log.Info("claimed a message left by another worker", slog.String("object", m.Object),
+						slog.String("message_id", m.ID), slog.Int64("deliveries", m.Deliveries))
 				}
-				failures++
-				w.readFailed(ctx, "claim", err, failures)
-				break
-			}
-			failures = 0
-			for _, m := range msgs {
-				w.metrics.claimed.Inc()
-				w.log.Info("claimed a message left by another worker", slog.String("object", m.Object),
-					slog.String("message_id", m.ID), slog.Int64("deliveries", m.Deliveries))
-			}
-			if !w.take(ctx, jobs, msgs) {
-				return
-			}
-			if len(msgs) < n {
-				break
-			}
+				return w.take(ctx, jobs, msgs)
+			})
+		if !running || (err != nil && ctx.Err() != nil) {
+			return
+		}
+		if err != nil {
+			failures++
+			w.readFailed(ctx, "claim", err, failures)
+		}
+	}
+}
+
+// claimPages claims messages with claim, a page of at most room() at a
+// time, and hands each page to take until a page comes back short. It
+// reports false when take did (the worker is stopping), and claim's error,
+// which ends the pages.
+func claimPages[M any](room func() int, claim func(n int64) ([]M, error), take func([]M) bool) (running bool, err error) {
+	for {
+		n := room()
+		msgs, err := claim(int64(n))
+		if err != nil {
+			return true, err
+		}
+		if !take(msgs) {
+			return false, nil
+		}
+		if len(msgs) < n {
+			return true, nil
 		}
 	}
 }

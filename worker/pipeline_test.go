@@ -233,17 +233,10 @@ var (
 func offline(t *testing.T) *scoring.Engine {
 	t.Helper()
 	engineOnce.Do(func() {
-		lex, err := lexicon.Default()
-		if err != nil {
-			engineErr = err
-			return
+		var lex *lexicon.Lexicon
+		if lex, engineErr = lexicon.Default(); engineErr == nil {
+			engine, engineErr = scoring.Build(lex)
 		}
-		seg, err := scoring.NewSegmenter(lex)
-		if err != nil {
-			engineErr = err
-			return
-		}
-		engine, engineErr = scoring.NewEngine(lex, seg)
 	})
 	if engineErr != nil {
 		t.Fatalf("offline scorer: %v", engineErr)

@@ -230,27 +230,25 @@ func (r *rescorer) claimLoop(ctx context.Context, in chan<- *rescoreJob) {
 	interval := max(r.w.cfg.ClaimAfter/2, 100*time.Millisecond)
 	for sleep(ctx, interval) {
 		for _, j := range r.runnable() {
-			for {
-				room := max(cap(in)-len(in), 1)
-				msgs, err := r.w.store.ClaimRescore(ctx, j.ID, r.w.cfg.Consumer, r.w.cfg.ClaimAfter, int64(room))
-				if err != nil {
-					if ctx.Err() == nil {
-						r.w.metrics.failed.WithLabelValues("rescore_claim").Inc()
-						r.log.Warn("claiming rescoring messages failed", slog.String("job", j.ID), slog.Any("err", err))
+			running, err := claimPages(
+				func() int { return max(cap(in)-len(in), 1) },
+				func(n int64) ([]store.RescoreMessage, error) {
+					return r.w.store.ClaimRescore(ctx, j.ID, r.w.cfg.Consumer, r.w.cfg.ClaimAfter, n)
+				},
+				func(msgs []store.RescoreMessage) bool {
+					for _, m := range msgs {
+						r.w.metrics.claimed.Inc()
+						r.log.Info("claimed a rescoring message left by another worker", slog.String("job", m.Job),
+							slog.String("object", m.Object), slog.Int64("deliveries", m.Deliveries))
 					}
-					break
-				}
-				for _, m := range msgs {
-					r.w.metrics.claimed.Inc()
-					r.log.Info("claimed a rescoring message left by another worker", slog.String("job", m.Job),
-						slog.String("object", m.Object), slog.Int64("deliveries", m.Deliveries))
-				}
-				if !r.take(ctx, in, msgs) {
-					return
-				}
-				if len(msgs) < room {
-					break
-				}
+					return r.take(ctx, in, msgs)
+				})
+			if !running {
+				return
+			}
+			if err != nil && ctx.Err() == nil {
+				r.w.metrics.failed.WithLabelValues("rescore_claim").Inc()
+				r.log.Warn("claiming rescoring messages failed", slog.String("job", j.ID), slog.Any("err", err))
 			}
 		}
 	}

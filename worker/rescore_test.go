@@ -49,12 +49,7 @@ func override(t *testing.T) (string, *scoring.Engine) {
 		if lex, overrideErr = lexicon.Load(overrideDir); overrideErr != nil {
 			return
 		}
-		seg, err := scoring.NewSegmenter(lex)
-		if err != nil {
-			overrideErr = err
-			return
-		}
-		overrideEng, overrideErr = scoring.NewEngine(lex, seg)
+		overrideEng, overrideErr = scoring.Build(lex)
 	})
 	if overrideErr != nil {
 		t.Fatalf("override lexicon: %v", overrideErr)

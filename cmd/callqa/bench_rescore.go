@@ -512,26 +512,6 @@ uploads:
 
 // removeBench removes the bench's bucket and Redis keys.
 func removeBench(ctx context.Context, log *slog.Logger, mc *minio.Client, rdb *redis.Client, bucket, prefix string) {
-	objs := mc.ListObjects(ctx, bucket, minio.ListObjectsOptions{Recursive: true})
-	for e := range mc.RemoveObjects(ctx, bucket, objs, minio.RemoveObjectsOptions{}) {
-		log.Warn("remove bench object", slog.String("object", e.ObjectName), slog.Any("err", e.Err))
-	}
-	if err := mc.RemoveBucket(ctx, bucket); err != nil {
-		log.Warn("remove bench bucket", slog.String("bucket", bucket), slog.Any("err", err))
-	}
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	var batch []string
-	for iter.Next(ctx) {
-		batch = append(batch, iter.Val())
-		if len(batch) == 1000 {
-			rdb.Unlink(ctx, batch...)
-			batch = batch[:0]
-		}
-	}
-	if len(batch) > 0 {
-		rdb.Unlink(ctx, batch...)
-	}
-	if err := iter.Err(); err != nil {
-		log.Warn("remove bench keys", slog.Any("err", err))
-	}
+	cleanBenchBucket(ctx, log, mc, bucket)
+	cleanBenchKeys(ctx, log, rdb, prefix)
 }

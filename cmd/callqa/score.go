@@ -26,11 +26,7 @@ func loadEngine(dir string) (*scoring.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load lexicon: %w", err)
 	}
-	seg, err := scoring.NewSegmenter(lex)
-	if err != nil {
-		return nil, err
-	}
-	return scoring.NewEngine(lex, seg)
+	return scoring.Build(lex)
 }
 
 type scoreOptions struct {
